@@ -1,0 +1,54 @@
+# The two commands of the README: `make demo` and `make test`. Both build .venv first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint run worker beat bench-match bench stack clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Set up and run the main job on the embedded default (SQLite, no services, mail to var/outbox/).
+demo: $(STAMP)
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py demo
+
+# The whole test suite on the database DATABASE_URL names (SQLite by default).
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+# Prints the matching benchmark table (10k, 100k and 1M subscribers against 1,000 papers).
+bench-match: $(STAMP)
+	$(PY) -m tests.benchmarks.bench_matching
+
+# The daily-run benchmark: 10k and 100k readers through a real worker into the fake ESP
+# (database paperboy_bench, Redis database 4). Takes about 15 minutes on 2 cores.
+bench: $(STAMP)
+	$(PY) -m tests.benchmarks.bench_daily --subscribers 10000 100000
+
+# The production-like stack: gunicorn, a Celery worker, one beat and the fake ESP, on
+# PostgreSQL and Redis (config/Procfile, config/stack.env). Ctrl-C stops it.
+stack: $(STAMP)
+	psql -h 127.0.0.1 -U postgres -tAc "select 1 from pg_database where datname='paperboy_stack'" | grep -q 1 || createdb -h 127.0.0.1 -U postgres paperboy_stack
+	set -a && . config/stack.env && set +a && mkdir -p $$PAPERBOY_VAR_DIR && $(PY) manage.py migrate --no-input -v 0
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho -f config/Procfile -e config/stack.env -d . start
+
+run: $(STAMP)
+	$(PY) manage.py runserver
+
+worker: $(STAMP)
+	$(VENV)/bin/celery -A config worker --loglevel INFO
+
+beat: $(STAMP)
+	$(VENV)/bin/celery -A config beat --loglevel INFO
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,82 @@
+"""Small readers for settings from the environment.
+
+Each one fails loudly with ImproperlyConfigured naming the variable and the bad
+value, so a typo in production stops the process at start-up instead of
+changing behaviour silently.
+"""
+
+import os
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
+
+
+def _raw(name: str, environ) -> str | None:
+    value = (environ if environ is not None else os.environ).get(name)
+    if value is None or value.strip() == "":
+        return None
+    return value.strip()
+
+
+def env_str(name: str, default: str | None = None, *, environ=None) -> str | None:
+    value = _raw(name, environ)
+    return default if value is None else value
+
+
+def env_bool(name: str, default: bool, *, environ=None) -> bool:
+    value = _raw(name, environ)
+    if value is None:
+        return default
+    if value.lower() in TRUE_WORDS:
+        return True
+    if value.lower() in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false (1/0, yes/no), got {value!r}")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None,
+            environ=None) -> int:
+    value = _raw(name, environ)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, got {value!r}") from None
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        raise ImproperlyConfigured(f"{name} must be between {minimum} and {maximum}, got {number}")
+    return number
+
+
+def env_list(name: str, default: list[str], *, environ=None) -> list[str]:
+    value = _raw(name, environ)
+    if value is None:
+        return list(default)
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_url(name: str, default: str | None, *, schemes: tuple[str, ...],
+            environ=None) -> str | None:
+    """A URL whose scheme is one of `schemes`, returned without a trailing slash."""
+    value = env_str(name, default, environ=environ)
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not parts.netloc:
+        raise ImproperlyConfigured(
+            f"{name} must be a {' or '.join(schemes)} URL, got {value!r}"
+        )
+    return value.rstrip("/")
+
+
+def env_prefixed(prefix: str, *, environ=None) -> dict[str, str]:
+    """Every variable named PREFIX_X, as {"X": value}: how ESP keys reach ANYMAIL."""
+    source = environ if environ is not None else os.environ
+    return {
+        key[len(prefix):]: value
+        for key, value in source.items()
+        if key.startswith(prefix) and value.strip()
+    }

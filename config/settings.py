@@ -1,0 +1,222 @@
+"""Paperboy settings: one module, every knob read from the environment.
+
+Local defaults are safe and need no services (SQLite under var/, tasks run
+in-process, mail written to var/outbox/). Production sets the variables listed
+in .env.example; a bad value stops start-up with a one-line error.
+"""
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_int, env_list, env_prefixed, env_str, env_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("PAPERBOY_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("DEBUG", True)
+
+SECRET_KEY = env_str("SECRET_KEY")
+if SECRET_KEY is None:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false")
+    SECRET_KEY = "django-insecure-local-development-only-not-for-production-use-0123456789"
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+
+# Absolute base for links in mail and List-Unsubscribe headers.
+SITE_URL = env_url("SITE_URL", "http://localhost:8000", schemes=("http", "https"))
+if not DEBUG and not SITE_URL.startswith("https://"):
+    raise ImproperlyConfigured(f"SITE_URL must be https when DEBUG is false, got {SITE_URL!r}")
+CSRF_TRUSTED_ORIGINS = [SITE_URL]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "anymail",
+    "django_ratelimit",
+    "axes",
+    "subscriptions",
+    "digest",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "subscriptions.middleware.MalformedWebhookMiddleware",
+    # Last, as django-axes asks: locks out repeated failed admin logins.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five wrong passwords for one username from one address lock it out for an hour.
+AXES_FAILURE_LIMIT = env_int("ADMIN_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------
+
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'paperboy.sqlite3'}")
+try:
+    _database = dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+except Exception as error:  # dj-database-url raises several types for a bad URL
+    raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {error}") from None
+if not _database.get("ENGINE"):
+    raise ImproperlyConfigured(f"DATABASE_URL has an unknown scheme: {DATABASE_URL!r}")
+if _database["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, so a Celery worker in another process sees the test data.
+    _database["TEST"] = {"NAME": str(VAR_DIR / "test-paperboy.sqlite3")}
+    _database["OPTIONS"] = {"timeout": 20}
+    _database["CONN_MAX_AGE"] = 0
+if _database["ENGINE"] == "django.db.backends.postgresql":
+    # Short indexed queries only: PostgreSQL's JIT costs more than it saves here (tens of
+    # milliseconds a query while a fast-growing table's statistics lag behind).
+    _database.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: Celery broker and shared cache ---------------------------------
+
+REDIS_URL = env_url("REDIS_URL", None, schemes=("redis", "rediss", "unix"))
+
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Celery reads every CELERY_* name below (config/celery.py, namespace "CELERY").
+# Without REDIS_URL tasks run in-process, so the embedded default needs no services.
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = "UTC"
+# Every task is written to be safe to run twice (claim, then act), so a task is
+# acknowledged only once done and redelivered if its worker dies mid-way.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "paperboy")
+
+# --- Mail -----------------------------------------------------------------
+
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "digest.outbox.OutboxEmailBackend")
+OUTBOX_DIR = Path(env_str("OUTBOX_DIR", str(VAR_DIR / "outbox")))
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Paperboy <paperboy@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Every ANYMAIL_X variable becomes ANYMAIL["X"]: ANYMAIL_POSTMARK_SERVER_TOKEN,
+# ANYMAIL_MAILGUN_API_KEY, ANYMAIL_WEBHOOK_SECRET ("user:password"), ...
+ANYMAIL = env_prefixed("ANYMAIL_")
+# Without a secret Anymail would accept anyone's webhook; a random one refuses them all.
+ANYMAIL.setdefault("WEBHOOK_SECRET", f"unset:{secrets.token_urlsafe(32)}")
+try:  # seconds Anymail waits for the ESP; a slow ESP is a transient failure, retried
+    ANYMAIL["REQUESTS_TIMEOUT"] = float(ANYMAIL.get("REQUESTS_TIMEOUT", 10))
+except ValueError:
+    raise ImproperlyConfigured(
+        f"ANYMAIL_REQUESTS_TIMEOUT must be a number of seconds, got "
+        f"{ANYMAIL['REQUESTS_TIMEOUT']!r}") from None
+
+# --- Security -------------------------------------------------------------
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool(
+    "BEHIND_HTTPS_PROXY", False) else None
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# HSTS subdomains and preload are choices for the site's owner, not this project.
+# django-ratelimit names django-redis as supported; Django's own RedisCache increments
+# atomically too.
+SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021", "django_ratelimit.W001"]
+if not REDIS_URL:
+    # The embedded default is one process, so its local-memory cache is shared enough for
+    # rate limits; with REDIS_URL set, limits live in Redis, shared by every process.
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003"]
+
+# --- Everything else --------------------------------------------------------
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6's default, adopted now
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}
+
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+# --- Sources ----------------------------------------------------------------
+
+# arXiv announcement feeds to ingest daily, and which announcement types become papers.
+ARXIV_CATEGORIES = env_list("ARXIV_CATEGORIES", ["cs.LG", "cs.CL", "cs.CV", "cs.AI"])
+ARXIV_ANNOUNCE_TYPES = env_list("ARXIV_ANNOUNCE_TYPES", ["new", "cross"])
+
+# --- Subscriber links and abuse limits ------------------------------------------
+
+CONFIRM_LINK_MAX_AGE_DAYS = env_int("CONFIRM_LINK_MAX_AGE_DAYS", 7, minimum=1)
+MANAGE_LINK_MAX_AGE_DAYS = env_int("MANAGE_LINK_MAX_AGE_DAYS", 30, minimum=1)
+# The request header that carries the visitor's address behind a proxy (e.g.
+# HTTP_X_FORWARDED_FOR); the first address in it is used for rate limits and consent.
+CLIENT_IP_META_KEY = env_str("CLIENT_IP_META_KEY", "REMOTE_ADDR")

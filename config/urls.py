@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from digest import views as digest_views
+from digest.dashboard import dashboard
+
+admin.site.site_header = "Paperboy operations"
+admin.site.site_title = "Paperboy"
+admin.site.index_title = "Run Paperboy"
+
+urlpatterns = [
+    path("", include("subscriptions.urls")),
+    path("papers/", digest_views.latest_papers, name="latest-papers"),
+    path("archive/<str:day>/", digest_views.papers_of_day, name="archive-day"),
+    path("preview/", digest_views.preview, name="preview"),
+    path("d/<str:token>/", digest_views.digest_view, name="digest-view"),
+    path("admin/dashboard/", dashboard, name="admin-dashboard"),
+    path("admin/", admin.site.urls),
+    # ESP tracking webhooks, /anymail/<esp>/tracking/, behind ANYMAIL["WEBHOOK_SECRET"].
+    path("anymail/", include("anymail.urls")),
+]

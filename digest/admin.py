@@ -1,0 +1,135 @@
+"""Operators' admin for papers, deliveries and ingest runs; actions go through the services
+the tasks use and each writes an entry in the admin log."""
+
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils.html import format_html
+
+from digest.models import Delivery, DeliveryItem, IngestRun, Paper
+from digest.sending import deliveries_retry
+from digest.tasks import ingest_arxiv_feed, ingest_hf_day, queue_sends
+
+
+class SourceFilter(admin.SimpleListFilter):
+    title = "source"
+    parameter_name = "source"
+
+    def lookups(self, request, model_admin):
+        return [("hf", "Hugging Face"), ("arxiv", "arXiv"), ("both", "Both")]
+
+    def queryset(self, request, queryset):
+        featured, announced = Q(featured_on__isnull=False), Q(announced_on__isnull=False)
+        return {"hf": queryset.filter(featured),
+                "arxiv": queryset.filter(announced),
+                "both": queryset.filter(featured & announced)}.get(self.value(), queryset)
+
+
+class HasCodeFilter(admin.SimpleListFilter):
+    title = "code"
+    parameter_name = "has_code"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Has code"), ("no", "No code")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(github_repo="")
+        if self.value() == "no":
+            return queryset.filter(github_repo="")
+        return queryset
+
+
+@admin.register(Paper)
+class PaperAdmin(admin.ModelAdmin):
+    list_display = ["arxiv_id", "title", "featured_on", "announced_on", "upvotes", "github_stars"]
+    list_filter = ["featured_on", SourceFilter, HasCodeFilter]
+    search_fields = ["arxiv_id", "title", "authors"]
+    date_hierarchy = "featured_on"
+    readonly_fields = ["links", "sent_to", "created_at", "updated_at"]
+
+    @admin.display(description="Read it")
+    def links(self, paper: Paper) -> str:
+        return format_html('<a href="{}">arXiv</a> · <a href="{}">Hugging Face</a>',
+                           paper.arxiv_url, paper.hf_url)
+
+    @admin.display(description="Sent to")
+    def sent_to(self, paper: Paper) -> str:
+        count = DeliveryItem.objects.filter(paper=paper, delivery__status="sent").count()
+        return f"{count} subscriber{'s' if count != 1 else ''}"
+
+
+@admin.register(IngestRun)
+class IngestRunAdmin(admin.ModelAdmin):
+    list_display = ["started_at", "source", "request", "status", "created", "updated",
+                    "unchanged", "finished_at", "error"]
+    list_filter = ["status", "source", "started_at"]
+    search_fields = ["error"]
+    actions = ["rerun"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Run the same ingest again")
+    def rerun(self, request, queryset):
+        queued = 0
+        for run in queryset:
+            if run.source == IngestRun.Source.HF and "date" in run.request:
+                ingest_hf_day.delay(run.request["date"])
+            elif run.source == IngestRun.Source.ARXIV and "categories" in run.request:
+                ingest_arxiv_feed.delay(run.request["categories"])
+            else:
+                continue  # a file run: the file was the operator's, not ours to reread
+            self.log_change(request, run, "Queued the same ingest again.")
+            queued += 1
+        self.message_user(request, f"Queued {queued} ingest run{'s' if queued != 1 else ''} "
+                                   f"again (file runs are skipped).")
+
+
+class DeliveryItemInline(admin.TabularInline):
+    model = DeliveryItem
+    fields = ["rank", "paper", "matched"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ["edition", "subscriber", "status", "papers_count", "attempts", "sent_at",
+                    "reason"]
+    list_filter = ["status", "frequency", "edition"]
+    search_fields = ["subscriber__email", "esp_message_id"]
+    list_select_related = ["subscriber"]
+    show_full_result_count = False
+    inlines = [DeliveryItemInline]
+    actions = ["retry_failed"]
+    readonly_fields = ["subscriber", "edition", "frequency", "status", "reason", "esp_message_id",
+                       "attempts", "created_at", "claimed_at", "sent_at", "updated_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(papers_total=Count("items"))
+
+    @admin.display(description="Papers", ordering="papers_total")
+    def papers_count(self, delivery: Delivery) -> int:
+        return delivery.papers_total
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Retry the failed ones")
+    def retry_failed(self, request, queryset):
+        retried = deliveries_retry(delivery_ids=list(queryset.values_list("pk", flat=True)))
+        for delivery in Delivery.objects.filter(pk__in=retried):
+            self.log_change(request, delivery, "Retried by an operator.")
+        queue_sends(retried)
+        self.message_user(request, f"Queued {len(retried)} failed deliver"
+                                   f"{'ies' if len(retried) != 1 else 'y'} again.")

@@ -1,0 +1,109 @@
+"""Running editions: build the due rows, then send them, in-process or through Celery.
+
+Shared by the Celery tasks and the commands, so both go through the same service functions.
+"""
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import date
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.urls import reverse
+from django.utils import timezone
+
+from digest.editions import edition_matches
+from digest.models import Delivery, Paper
+from digest.rendering import Digest, Renderer
+from digest.sending import (
+    TransientSendError,
+    deliveries_claim,
+    delivery_items,
+    delivery_send,
+    digest_for,
+)
+from subscriptions.emails import message_build, subscriber_links, unsubscribe_headers
+from subscriptions.models import Subscriber
+
+log = logging.getLogger(__name__)
+CHUNK = 50  # deliveries per send task
+
+
+def sender_domain() -> str:
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return address.rpartition("@")[2] or "localhost"
+
+
+def chunks(ids: list[int], size: int = CHUNK) -> Iterable[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def deliveries_send(delivery_ids: list[int], *,
+                    on_transient: Callable[[int, TransientSendError], None],
+                    progress: Callable[[int], None] | None = None) -> Counter:
+    """Send these deliveries one by one on one ESP connection, cards rendered once.
+    Returns how many ended sent, failed, skipped, retrying or not-pending."""
+    renderer, counts, timings = Renderer(), Counter(), Counter()
+    connection = get_connection()
+    site_url, domain = settings.SITE_URL, sender_domain()
+    started = time.perf_counter()
+    for chunk in chunks(delivery_ids, 100):
+        mine = deliveries_claim(delivery_ids=chunk, now=timezone.now())
+        items = delivery_items(sorted(mine))
+        rows = Delivery.objects.select_related("subscriber").in_bulk(sorted(mine))
+        for delivery_id in chunk:
+            try:
+                outcome = delivery_send(
+                    delivery_id=delivery_id, renderer=renderer, now=timezone.now(),
+                    site_url=site_url, domain=domain, items=items.get(delivery_id),
+                    connection=connection, timings=timings, delivery=rows.get(delivery_id),
+                    claimed=delivery_id in mine)
+            except TransientSendError as error:
+                counts["retrying"] += 1
+                on_transient(delivery_id, error)
+            else:
+                counts[outcome.status] += 1
+            if progress:
+                progress(1)
+    total = time.perf_counter() - started
+    log.info("send batch: %s; seconds: total %.3f, render %.3f, esp %.3f, database %.3f",
+             dict(counts), total, timings["render_s"], timings["esp_s"],
+             total - timings["render_s"] - timings["esp_s"])
+    return counts
+
+
+def digest_for_subscriber(*, subscriber: Subscriber, edition: date, browser_url: str
+                          ) -> Digest | None:
+    """The digest this subscriber would get in edition `edition`, without writing a row;
+    None when there is nothing new for them."""
+    same = Subscriber.objects.filter(pk=subscriber.pk)
+    [(_, matches)] = edition_matches(edition=edition, subscribers=same,
+                                     frequencies=[subscriber.frequency])
+    ranked = matches.ranked(0)
+    if not ranked:
+        return None
+    papers = Paper.objects.in_bulk([paper.key for paper in ranked])
+    items = [(papers[paper.key], [{"line": why.line, "words": why.words} for why in paper.why])
+             for paper in ranked]
+    digest, _ = digest_for(renderer=Renderer(), subscriber=subscriber, edition=edition,
+                           items=items, browser_url=browser_url)
+    return digest
+
+
+def digest_send_test(*, subscriber: Subscriber, edition: date) -> bool:
+    """Mail a subscriber what their next digest would hold, marked as a test, recording
+    nothing: what an operator does to check a reader's filters. False: nothing to send."""
+    browser_url = settings.SITE_URL + reverse("latest-papers")
+    digest = digest_for_subscriber(subscriber=subscriber, edition=edition,
+                                   browser_url=browser_url)
+    if digest is None:
+        return False
+    links = subscriber_links(subscriber)
+    message_build(template="digest", to=subscriber.email, subject=f"[Test] {digest.subject}",
+                  text=digest.text, html=digest.html, tags=["digest-test"],
+                  headers=unsubscribe_headers(links["unsubscribe_url"])).send()
+    return True

@@ -1,0 +1,136 @@
+"""Editions: who is due, which papers an edition may carry, and its Delivery rows.
+
+A daily edition for local date D carries papers featured (HF) or announced (arXiv) in the
+three days before D (so Monday's sees the weekend), a weekly edition (Mondays) the seven
+days before D; either way only papers the reader has not been sent before.
+"""
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+
+from digest.matching import Matches, PaperIndex, compile_readers, match
+from digest.models import Delivery, DeliveryItem
+from digest.selectors import paper_docs, papers_between, readers_for, topic_lines
+from subscriptions.models import Subscriber
+
+MONDAY = 0
+WINDOW_DAYS = {Subscriber.Frequency.DAILY: 3, Subscriber.Frequency.WEEKLY: 7}
+BATCH = 2000  # readers written per transaction
+CATCH_UP_HOURS = 4
+NO_MATCHES = "no matches"
+
+
+def edition_window(*, edition: date, frequency: str) -> tuple[date, date]:
+    """The first and last day whose papers edition `edition` may carry."""
+    return edition - timedelta(days=WINDOW_DAYS[frequency]), edition - timedelta(days=1)
+
+
+def frequencies_due(edition: date) -> list[str]:
+    """Daily readers get every edition; weekly readers the Monday one."""
+    if edition.weekday() == MONDAY:
+        return [Subscriber.Frequency.DAILY, Subscriber.Frequency.WEEKLY]
+    return [Subscriber.Frequency.DAILY]
+
+
+def subscribers_for_edition(*, edition: date) -> QuerySet[Subscriber]:
+    """Active, unpaused subscribers due edition `edition` who have no delivery for it yet."""
+    return (
+        Subscriber.objects.filter(status=Subscriber.Status.ACTIVE,
+                                  frequency__in=frequencies_due(edition))
+        .filter(Q(paused_until__isnull=True) | Q(paused_until__lt=edition))
+        .exclude(deliveries__edition=edition)
+    )
+
+
+def subscribers_due(*, now: datetime) -> Iterator[tuple[date, QuerySet[Subscriber]]]:
+    """Per time zone: the local edition date, and the subscribers whose hour has come in the
+    last few hours (so missed ticks catch up, but a reader who signs up at 23:00 for 08:00
+    waits for the morning)."""
+    active = Subscriber.objects.filter(status=Subscriber.Status.ACTIVE)
+    for zone in active.values_list("timezone", flat=True).distinct().order_by("timezone"):
+        local = now.astimezone(ZoneInfo(zone))
+        yield local.date(), subscribers_for_edition(edition=local.date()).filter(
+            timezone=zone, send_hour__lte=local.hour,
+            send_hour__gt=local.hour - CATCH_UP_HOURS)
+
+
+@dataclass
+class Built:
+    """What building an edition did: rows to send, rows skipped for lack of matches, and
+    the seconds spent matching and writing rows."""
+
+    to_send: list[int]
+    skipped: int = 0
+    match_s: float = 0.0
+    write_s: float = 0.0
+
+    def add(self, other: "Built") -> None:
+        self.to_send += other.to_send
+        self.skipped += other.skipped
+        self.match_s += other.match_s
+        self.write_s += other.write_s
+
+
+def edition_matches(*, edition: date, subscribers: QuerySet[Subscriber],
+                    frequencies: list[str] | None = None) -> Iterator[tuple[str, Matches]]:
+    """(frequency, matches) for these subscribers' edition, a batch of readers at a time."""
+    topics = topic_lines()
+    for frequency in frequencies or frequencies_due(edition):
+        since, until = edition_window(edition=edition, frequency=frequency)
+        index = PaperIndex(paper_docs(papers_between(since=since, until=until)))
+        ids = list(subscribers.filter(frequency=frequency).values_list("pk", flat=True))
+        for start in range(0, len(ids), BATCH):
+            batch = Subscriber.objects.filter(pk__in=ids[start:start + BATCH])
+            readers = readers_for(batch, paper_keys=[p.key for p in index.papers])
+            yield frequency, match(compile_readers(readers, topics=topics), index)
+
+
+def deliveries_build(*, edition: date, subscribers: QuerySet[Subscriber],
+                     on_batch: Callable[[list[int]], None] | None = None) -> Built:
+    """Match and write Delivery rows (with their papers) for these subscribers' edition.
+    Safe to run twice at once: the unique (subscriber, edition) row is written once.
+    `on_batch` gets each batch's rows to send as soon as they are committed, so sending
+    starts while later batches are still being built."""
+    built = Built(to_send=[])
+    started = time.perf_counter()
+    for frequency, matches in edition_matches(edition=edition, subscribers=subscribers):
+        built.match_s += time.perf_counter() - started
+        started = time.perf_counter()
+        batch = _write(edition, frequency, matches)
+        built.write_s += time.perf_counter() - started
+        built.add(batch)
+        if on_batch:
+            on_batch(batch.to_send)
+        started = time.perf_counter()
+    return built
+
+
+@transaction.atomic
+def _write(edition: date, frequency: str, matches) -> Built:
+    keys = matches.readers.keys
+    chosen = {int(keys[row]): matches.ranked(row) for row in range(len(keys))}
+    Delivery.objects.bulk_create(
+        [Delivery(subscriber_id=key, edition=edition, frequency=frequency,
+                  status=Delivery.Status.PENDING if papers else Delivery.Status.SKIPPED,
+                  reason="" if papers else NO_MATCHES)
+         for key, papers in chosen.items()],
+        ignore_conflicts=True,  # another tick got there first: its row stands
+    )
+    rows = Delivery.objects.filter(edition=edition, subscriber_id__in=list(chosen),
+                                   status=Delivery.Status.PENDING, items__isnull=True)
+    delivery_of = dict(rows.values_list("subscriber_id", "pk"))
+    DeliveryItem.objects.bulk_create(
+        [DeliveryItem(delivery_id=delivery_of[key], paper_id=paper.key, rank=rank,
+                      matched=[{"line": why.line, "words": why.words} for why in paper.why])
+         for key, papers in chosen.items() if key in delivery_of
+         for rank, paper in enumerate(papers, start=1)],
+        ignore_conflicts=True,
+    )
+    skipped = sum(1 for papers in chosen.values() if not papers)
+    return Built(to_send=sorted(delivery_of.values()), skipped=skipped)

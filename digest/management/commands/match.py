@@ -1,0 +1,49 @@
+"""python manage.py match 'LINE': which stored papers one interest line matches, and why."""
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from digest.filters import FilterError, parse_line
+from digest.management.commands.ingest import parse_date
+from digest.matching import PaperIndex, Reader, compile_readers, match
+from digest.models import Paper
+from digest.selectors import paper_docs, papers_between
+
+
+class Command(BaseCommand):
+    help = ("Show which stored papers an interest line matches, ranked as in a digest, "
+            "with the words that matched. The score is 2 for a title hit, 1 otherwise.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("line", help='an interest line, e.g. \'"language model" -robotics\'')
+        parser.add_argument("--since", help="first featured or announced day, YYYY-MM-DD")
+        parser.add_argument("--until", help="last featured or announced day, YYYY-MM-DD")
+        parser.add_argument("--limit", type=int, default=50, help="at most this many (50)")
+        parser.add_argument("--json", action="store_true", help="print a JSON array")
+
+    def handle(self, *args, line, since, until, limit, **options):
+        try:
+            query = parse_line(line)
+        except FilterError as error:
+            raise CommandError(str(error), returncode=2) from None
+        since = parse_date(since, "--since") if since else None
+        until = parse_date(until, "--until") if until else None
+        papers = papers_between(since=since, until=until)
+        index = PaperIndex(paper_docs(papers))
+        readers = compile_readers([Reader(key=0, lines=(query.text,), limit=limit)], topics={})
+        ranked = match(readers, index).ranked(0)
+        by_key = Paper.objects.in_bulk([paper.key for paper in ranked])
+        rows = [
+            {"arxiv_id": by_key[paper.key].arxiv_id, "title": by_key[paper.key].title,
+             "score": 2 if paper.title_hit else 1, "matched": paper.why[0].words,
+             "upvotes": by_key[paper.key].upvotes, "url": by_key[paper.key].url}
+            for paper in ranked
+        ]
+        if options["json"]:
+            self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
+            return
+        for number, row in enumerate(rows, start=1):
+            self.stdout.write(f"{number:3}. {row['arxiv_id']:<12} ▲{row['upvotes']:<4} "
+                              f"{row['title']}  [{', '.join(row['matched'])}]")
+        self.stdout.write(f"{len(rows)} of {len(index)} papers match “{query.text}”.")

@@ -1,0 +1,85 @@
+"""python manage.py send_digests: build and send the digests that are due."""
+
+from collections import Counter
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import QuerySet
+from django.utils import timezone
+from tqdm import tqdm
+
+from digest.dispatch import deliveries_send
+from digest.editions import (
+    deliveries_build,
+    edition_matches,
+    subscribers_due,
+    subscribers_for_edition,
+)
+from digest.management.commands.ingest import parse_date
+from digest.models import Delivery
+from digest.tasks import retry_later
+from subscriptions.models import Subscriber, email_normalize
+
+
+def editions_due(*, day: date | None, email: str | None) -> list[tuple[date, QuerySet]]:
+    """With a day: that edition for everyone due it, whatever their hour. Without: who is
+    due now, in their own time zone."""
+    if day is not None:
+        editions = [(day, subscribers_for_edition(edition=day))]
+    else:
+        editions = list(subscribers_due(now=timezone.now()))
+    if email:
+        editions = [(edition, due.filter(email=email_normalize(email)))
+                    for edition, due in editions]
+    return editions
+
+
+class Command(BaseCommand):
+    help = "Build and send due digests (with --date, edition D for everyone due it)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--date", help="the edition, YYYY-MM-DD")
+        parser.add_argument("--dry-run", action="store_true",
+                            help="print who would get how many papers; write and send nothing")
+        parser.add_argument("--email", help="only this subscriber")
+
+    def handle(self, *args, date=None, dry_run=False, email=None, **options):
+        day = parse_date(date, "--date") if date else None
+        if email and not Subscriber.objects.filter(email=email_normalize(email),
+                                                   status=Subscriber.Status.ACTIVE).exists():
+            raise CommandError(f"no active subscriber {email}")
+        editions = editions_due(day=day, email=email)
+        if dry_run:
+            self.dry_run(editions)
+            return
+        ids, skipped = [], 0
+        for edition, due in editions:
+            built = deliveries_build(edition=edition, subscribers=due)
+            skipped += built.skipped
+            waiting = Delivery.objects.filter(edition=edition, status=Delivery.Status.PENDING)
+            if email:
+                waiting = waiting.filter(subscriber__email=email_normalize(email))
+            ids += sorted(set(built.to_send) | set(waiting.values_list("pk", flat=True)))
+        with tqdm(total=len(ids), unit="digest", disable=None) as bar:
+            counts = deliveries_send(ids, on_transient=retry_later, progress=bar.update)
+        self.stdout.write(self.summary(editions, counts, skipped))
+
+    def dry_run(self, editions) -> None:
+        would: Counter = Counter()
+        for edition, due in editions:
+            emails = dict(due.values_list("pk", "email"))
+            for _, matches in edition_matches(edition=edition, subscribers=due):
+                for row, key in enumerate(matches.readers.keys):
+                    count = int(matches.counts[row])
+                    would["sent" if count else "skipped"] += 1
+                    shown = f"{count} papers" if count else "no matches, skipped"
+                    self.stdout.write(f"{edition} {emails[int(key)]}: {shown}")
+        self.stdout.write(f"Dry run: {would['sent']} digests would be sent, "
+                          f"{would['skipped']} skipped; nothing written.")
+
+    @staticmethod
+    def summary(editions, counts: Counter, skipped: int) -> str:
+        days = ", ".join(sorted({str(edition) for edition, _ in editions})) or "none due"
+        return (f"Editions {days}: {counts['sent']} sent, {skipped} skipped (no matches), "
+                f"{counts['skipped']} skipped (unsubscribed or paused), {counts['failed']} "
+                f"failed, {counts['retrying']} to retry.")

@@ -1,0 +1,140 @@
+"""Papers, the runs that ingest them, and the digests that carry them."""
+
+from django.db import models
+
+
+class Paper(models.Model):
+    """One paper, keyed by arXiv id, merged from every source that listed it."""
+
+    arxiv_id = models.CharField("arXiv id", max_length=32, unique=True)
+    arxiv_version = models.PositiveSmallIntegerField(default=1)
+    title = models.TextField()
+    abstract = models.TextField(blank=True)
+    authors = models.JSONField(default=list, blank=True)
+    categories = models.JSONField(default=list, blank=True)
+    featured_on = models.DateField(
+        null=True, blank=True, db_index=True, help_text="Day it was featured on Hugging Face."
+    )
+    announced_on = models.DateField(
+        null=True, blank=True, db_index=True, help_text="Day arXiv announced it."
+    )
+    published_at = models.DateTimeField(null=True, blank=True, help_text="arXiv submission date.")
+    upvotes = models.PositiveIntegerField(default=0)
+    num_comments = models.PositiveIntegerField(default=0)
+    ai_summary = models.TextField(blank=True)
+    ai_keywords = models.JSONField(default=list, blank=True)
+    github_repo = models.URLField(max_length=500, blank=True)
+    github_stars = models.PositiveIntegerField(null=True, blank=True)
+    project_page = models.URLField(max_length=500, blank=True)
+    organization = models.CharField(max_length=200, blank=True)
+    thumbnail = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-featured_on", "-upvotes"]
+
+    def __str__(self) -> str:
+        return f"{self.arxiv_id}: {self.title}"
+
+    @property
+    def arxiv_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv_id}"
+
+    @property
+    def hf_url(self) -> str:
+        return f"https://huggingface.co/papers/{self.arxiv_id}"
+
+    @property
+    def url(self) -> str:
+        """Where a reader should land: the HF page when HF featured it, else arXiv."""
+        return self.hf_url if self.featured_on else self.arxiv_url
+
+
+class IngestRun(models.Model):
+    """One fetch of one source, with what it asked for and what it changed."""
+
+    class Source(models.TextChoices):
+        HF = "hf", "Hugging Face Daily Papers"
+        ARXIV = "arxiv", "arXiv announcements"
+        FILE = "file", "File on disk"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    source = models.CharField(max_length=8, choices=Source.choices)
+    request = models.JSONField(default=dict, blank=True, help_text="What was asked for.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class Delivery(models.Model):
+    """One subscriber's digest for one edition: claimed, then sent, exactly once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+
+    subscriber = models.ForeignKey(
+        "subscriptions.Subscriber", on_delete=models.CASCADE, related_name="deliveries"
+    )
+    edition = models.DateField(help_text="The edition's date in the subscriber's time zone.")
+    frequency = models.CharField(max_length=8, default="daily")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    reason = models.TextField(blank=True, help_text="Why it was skipped or failed.")
+    esp_message_id = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    papers = models.ManyToManyField(Paper, through="DeliveryItem", related_name="deliveries")
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        ordering = ["-edition", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscriber", "edition"], name="one_delivery_per_subscriber_edition"
+            ),
+        ]
+        indexes = [models.Index(fields=["edition", "status"], name="delivery_edition_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.edition} to {self.subscriber_id} ({self.status})"
+
+
+class DeliveryItem(models.Model):
+    """A paper chosen for a delivery, its rank, and why it matched."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="items")
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="delivery_items")
+    rank = models.PositiveSmallIntegerField()
+    matched = models.JSONField(
+        default=list, blank=True, help_text="The interest lines and words that matched."
+    )
+
+    class Meta:
+        ordering = ["delivery", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "paper"], name="one_item_per_paper"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.rank} {self.paper_id}"

@@ -1,0 +1,168 @@
+"""Digest HTML and text: each paper card rendered (and its CSS inlined) once per run, the
+page around them inlined once per process, so a digest is assembled, not re-rendered.
+
+What differs per reader (links, "why this paper") is filled in with escaped values.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import css_inline
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.html import escape
+
+from digest.models import Paper
+
+TEMPLATES = Path(settings.BASE_DIR) / "templates" / "emails" / "digest"
+MAX_HTML_BYTES = 100_000  # Gmail clips messages over 102 KB
+SUMMARY_CHARS = 320
+
+
+def _css(name: str) -> str:
+    return (TEMPLATES / name).read_text()
+
+
+@cache
+def _inliner() -> css_inline.CSSInliner:
+    return css_inline.CSSInliner(extra_css=_css("digest.css"), keep_style_tags=True)
+
+
+@cache
+def skeleton() -> str:
+    """The digest page with [[placeholders]], CSS inlined; dark mode stays in <style>."""
+    page = (TEMPLATES / "skeleton.html").read_text()
+    page = page.replace("/*CSS*/", "").replace("/*DARK*/", _css("dark.css"))
+    return _inliner().inline(page)
+
+
+@cache
+def _styled(fragment: str) -> str:
+    return _inliner().inline_fragment(fragment, _css("digest.css"))
+
+
+def _tag(name: str) -> tuple[str, str]:
+    """The opening and closing tags of an element as the stylesheet styles it."""
+    opening, closing = _styled(f"<{name}>§</{name}>").split("§")
+    return opening, closing
+
+
+def short_authors(names: list[str]) -> str:
+    return ", ".join(names) if len(names) <= 4 else f"{', '.join(names[:3])} et al."
+
+
+def summary_of(paper: Paper) -> str:
+    """The AI summary, or the abstract's first sentences."""
+    if paper.ai_summary:
+        return paper.ai_summary
+    sentences = re.split(r"(?<=[.!?])\s+", " ".join(paper.abstract.split()))
+    text = ""
+    for sentence in sentences:
+        if text and len(text) + len(sentence) > SUMMARY_CHARS:
+            break
+        text = f"{text} {sentence}".strip()
+    return text if len(text) <= SUMMARY_CHARS else text[:SUMMARY_CHARS - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class Card:
+    html: str  # inlined, with <!--WHY--> where the reader's reasons go
+    text: str
+
+
+@dataclass(frozen=True)
+class Digest:
+    subject: str
+    html: str
+    text: str
+    papers: int  # cards in the HTML (some may be left for the browser to keep it small)
+
+
+# Cards rendered in this process, by paper and version: a worker renders each paper once
+# per run however many batches of digests it sends.
+_CARDS: dict[tuple, Card] = {}
+CARDS_KEPT = 5000
+
+
+class Renderer:
+    """Renders digests; a paper's card is rendered the first time it is needed, then reused."""
+
+    def __init__(self):
+        self.renders = 0
+
+    def card(self, paper: Paper) -> Card:
+        key = (paper.pk, paper.updated_at)
+        if key not in _CARDS:
+            context = {"paper": paper, "authors": short_authors(paper.authors),
+                       "summary": summary_of(paper)}
+            html = _inliner().inline_fragment(
+                render_to_string("emails/digest/card.html", context), _css("digest.css"))
+            text = render_to_string("emails/digest/card.txt", context).strip()
+            if len(_CARDS) >= CARDS_KEPT:
+                _CARDS.clear()
+            _CARDS[key] = Card(html=html, text=text)
+            self.renders += 1
+        return _CARDS[key]
+
+    def digest(self, *, edition: date, email: str, items: list[tuple[Paper, list[dict]]],
+               links: dict[str, str]) -> Digest:
+        """`items`: the papers, best first, each with the lines and words that matched."""
+        intro = (f"{len(items)} new paper{'s' if len(items) != 1 else ''} matching what you "
+                 f"follow." if any(matched for _, matched in items)
+                 else f"The {len(items)} most upvoted papers of the day.")
+        label = f"{edition:%A} {edition.day} {edition:%B %Y}"
+        values = {"site_url": settings.SITE_URL, "edition_label": label, "intro": intro,
+                  "email": email, **links}
+        page = skeleton()
+        for name, value in values.items():
+            page = page.replace(f"[[{name}]]", escape(value))
+        cards = [self.card(paper).html.replace("<!--WHY-->", why_html(matched))
+                 for paper, matched in items]
+        shown = len(cards)
+        html = self._assemble(page, cards, shown, links["browser_url"])
+        while len(html.encode()) > MAX_HTML_BYTES and shown > 1:
+            shown -= 1
+            html = self._assemble(page, cards, shown, links["browser_url"])
+        text = render_to_string("emails/digest/body.txt", {
+            "edition_label": label, "intro": intro, "more": len(items) - shown, **links,
+            "cards": [{"text": self.card(paper).text, "why": why_text(matched)}
+                      for paper, matched in items[:shown]],
+        })
+        subject = " ".join(render_to_string("emails/digest/subject.txt", {
+            "edition": edition, "count": len(items),
+            "first_title": items[0][0].title if items else ""}).split())
+        return Digest(subject=subject, html=html, text=text, papers=shown)
+
+    @staticmethod
+    def _assemble(page: str, cards: list[str], shown: int, browser_url: str) -> str:
+        more = ""
+        if shown < len(cards):
+            opening, closing = _tag("p")
+            more = (f'{opening}{len(cards) - shown} more papers matched: '
+                    f'<a href="{escape(browser_url)}">see them all in your browser</a>.{closing}')
+        return page.replace("<!--CARDS-->", "".join(cards[:shown])).replace("<!--MORE-->", more)
+
+
+def why_html(matched: list[dict]) -> str:
+    """"Why this paper": each matched line with the paper's words that matched, highlighted.
+    The lines are what the reader typed: escaped like everything else that is theirs."""
+    if not matched:
+        return ""
+    paragraph_open, paragraph_close = _styled('<p class="why">§</p>').split("§")
+    code_open, code_close = _tag("code")
+    mark_open, mark_close = _tag("mark")
+    reasons = []
+    for line in matched:
+        words = ", ".join(f"{mark_open}{escape(word)}{mark_close}" for word in line["words"])
+        reasons.append(f"{code_open}{escape(line['line'])}{code_close}"
+                       + (f": {words}" if words else ""))
+    return f"{paragraph_open}Why: {'; '.join(reasons)}{paragraph_close}"
+
+
+def why_text(matched: list[dict]) -> str:
+    return "; ".join(
+        f"{line['line']}" + (f" ({', '.join(line['words'])})" if line["words"] else "")
+        for line in matched)

@@ -1,0 +1,219 @@
+"""Sending one digest: claim the row, build the message, hand it to the ESP, record it.
+
+The row's status is the only state: pending -> sending (claimed by exactly one worker)
+-> sent | failed | skipped. A crash after the claim leaves the row in "sending"; the
+dispatch tick puts rows stuck there back to pending (the only case that can repeat a mail).
+"""
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
+from django.core import signing
+from django.db import connection
+from django.db.models import Q
+from django.urls import reverse
+
+from digest.models import Delivery, DeliveryItem, Paper
+from digest.rendering import Digest, Renderer
+from subscriptions.emails import message_build, subscriber_links, unsubscribe_headers
+from subscriptions.models import Subscriber
+
+log = logging.getLogger(__name__)
+STUCK_AFTER = timedelta(minutes=15)
+VIEW_SALT = "paperboy.digest.view"
+
+
+class TransientSendError(Exception):
+    """The ESP or the network failed in a way that a later try may not (429, 5xx, timeout)."""
+
+    def __init__(self, reason: str, retry_after: float | None = None):
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # sent, failed, skipped, or not-pending (someone else has it)
+    reason: str = ""
+
+
+def view_token(delivery_id: int) -> str:
+    return signing.Signer(salt=VIEW_SALT).sign(str(delivery_id))
+
+
+def view_url(delivery_id: int, site_url: str) -> str:
+    return site_url + reverse("digest-view", args=[view_token(delivery_id)])
+
+
+def delivery_items(delivery_ids: list[int]) -> dict[int, list[tuple[Paper, list[dict]]]]:
+    """Each delivery's papers, best first, with why they matched: one query for all."""
+    items: dict[int, list[tuple[Paper, list[dict]]]] = {pk: [] for pk in delivery_ids}
+    rows = DeliveryItem.objects.filter(delivery_id__in=delivery_ids).select_related("paper")
+    for item in rows.order_by("delivery_id", "rank"):
+        items[item.delivery_id].append((item.paper, item.matched))
+    return items
+
+
+def digest_for(*, renderer: Renderer, subscriber: Subscriber, edition: date,
+               items: list[tuple[Paper, list[dict]]], browser_url: str) -> tuple[Digest, dict]:
+    links = {**subscriber_links(subscriber), "browser_url": browser_url}
+    return renderer.digest(edition=edition, email=subscriber.email, items=items,
+                           links=links), links
+
+
+def message_id(delivery: Delivery, domain: str) -> str:
+    """Stable per subscriber and edition: a repeated send is recognisably the same mail."""
+    return f"<digest.{delivery.subscriber_id}.{delivery.edition:%Y%m%d}@{domain}>"
+
+
+def _transient(error: Exception) -> TransientSendError | None:
+    """A TransientSendError when a later try may succeed: ESP 429 or 5xx, or the network
+    (Anymail reports that as an API error without a status). Otherwise None: permanent."""
+    if isinstance(error, AnymailRecipientsRefused):
+        return None
+    if isinstance(error, AnymailAPIError):  # (also an OSError, through requests)
+        status = getattr(error, "status_code", None)
+        if status is not None and status != 429 and status < 500:
+            return None
+        response = getattr(error, "response", None)
+        retry_after = response.headers.get("Retry-After") if response is not None else None
+        seconds = retry_after and retry_after.isascii() and retry_after.isdigit()
+        wait = float(retry_after) if seconds else None
+        return TransientSendError(first_line(error), wait)
+    if isinstance(error, OSError):  # the network itself
+        return TransientSendError(first_line(error))
+    return None
+
+
+def first_line(error: Exception) -> str:
+    """The error on one line (an ESP's answer included), short enough for the admin."""
+    return f"{type(error).__name__}: {' '.join(str(error).split())}"[:500]
+
+
+def delivery_send(*, delivery_id: int, renderer: Renderer, now: datetime, site_url: str,
+                  domain: str, items: list[tuple[Paper, list[dict]]] | None = None,
+                  connection=None, timings: Counter | None = None,
+                  delivery: Delivery | None = None, claimed: bool = False) -> Outcome:
+    """Claim (unless `claimed` already, with deliveries_claim), render, send, record.
+    `delivery` (with its subscriber) may come loaded with others. `timings`, when given,
+    adds up seconds spent rendering and waiting for the ESP (the benchmark reads them)."""
+    timings = Counter() if timings is None else timings
+    if not claimed and delivery_id not in deliveries_claim(delivery_ids=[delivery_id], now=now):
+        return _not_claimed(delivery_id)
+    if delivery is None:
+        delivery = Delivery.objects.select_related("subscriber").get(pk=delivery_id)
+    subscriber = delivery.subscriber
+    if items is None:
+        items = delivery_items([delivery_id])[delivery_id]
+    started = time.perf_counter()
+    digest, links = digest_for(renderer=renderer, subscriber=subscriber,
+                               edition=delivery.edition, items=items,
+                               browser_url=view_url(delivery_id, site_url))
+    message = message_build(
+        template="digest", to=subscriber.email, html=digest.html, text=digest.text,
+        subject=digest.subject,
+        headers={**unsubscribe_headers(links["unsubscribe_url"]),
+                 "Message-ID": message_id(delivery, domain)},
+        tags=["digest"],  # one tag: some ESPs (Postmark) take no more
+        metadata={"delivery_id": str(delivery_id), "subscriber_id": str(subscriber.pk),
+                  "edition": delivery.edition.isoformat(), "frequency": delivery.frequency})
+    if connection is not None:
+        message.connection = connection
+    timings["render_s"] += time.perf_counter() - started
+    started = time.perf_counter()
+    try:
+        message.send()
+    except Exception as error:
+        timings["esp_s"] += time.perf_counter() - started
+        transient = _transient(error)
+        if transient is None:
+            return _finish(delivery_id, Delivery.Status.FAILED, reason=first_line(error))
+        Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING).update(
+            status=Delivery.Status.PENDING, reason=str(transient))
+        raise transient from error
+    timings["esp_s"] += time.perf_counter() - started
+    esp_id = getattr(getattr(message, "anymail_status", None), "message_id", None) or ""
+    return _finish(delivery_id, Delivery.Status.SENT, esp_message_id=str(esp_id), sent_at=now)
+
+
+CLAIM = """
+    UPDATE digest_delivery SET status = 'sending', claimed_at = %s, attempts = attempts + 1
+    WHERE status = 'pending' AND id IN ({ids}) AND EXISTS (
+        SELECT 1 FROM subscriptions_subscriber s
+        WHERE s.id = digest_delivery.subscriber_id AND s.status = 'active'
+        AND (s.paused_until IS NULL OR s.paused_until < digest_delivery.edition))
+    RETURNING id
+"""
+
+
+def deliveries_claim(*, delivery_ids: list[int], now: datetime) -> set[int]:
+    """pending -> sending for those of these rows whose reader may still be mailed, in one
+    statement; returns the ids this caller now owns (no other worker can claim them)."""
+    if not delivery_ids:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(CLAIM.format(ids=", ".join(["%s"] * len(delivery_ids))),
+                       [now, *delivery_ids])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _not_claimed(delivery_id: int) -> Outcome:
+    """Someone else has the row, or its reader may no longer be mailed: skip it, saying why."""
+    row = Delivery.objects.select_related("subscriber").filter(pk=delivery_id).first()
+    if row is None or row.status != Delivery.Status.PENDING:
+        return Outcome("not-pending")
+    subscriber = row.subscriber
+    if subscriber.status != Subscriber.Status.ACTIVE:
+        reason = f"subscriber is {subscriber.status}"
+    else:
+        reason = f"paused until {subscriber.paused_until}"
+    Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
+        status=Delivery.Status.SKIPPED, reason=reason)
+    return Outcome(Delivery.Status.SKIPPED, reason)
+
+
+def _finish(delivery_id: int, status: str, reason: str = "", **fields) -> Outcome:
+    Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING).update(
+        status=status, reason=reason, **fields)
+    return Outcome(status, reason)
+
+
+def delivery_give_up(*, delivery_id: int, reason: str) -> None:
+    """After the last retry: failed, with the last reason."""
+    Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
+        status=Delivery.Status.FAILED, reason=f"gave up after retries: {reason}"[:1000])
+
+
+def deliveries_requeue_stuck(*, now: datetime) -> list[int]:
+    """Rows claimed long ago but never finished (their worker died): pending again."""
+    stuck = list(Delivery.objects.filter(status=Delivery.Status.SENDING,
+                                         claimed_at__lt=now - STUCK_AFTER)
+                 .values_list("pk", flat=True))
+    Delivery.objects.filter(pk__in=stuck, status=Delivery.Status.SENDING).update(
+        status=Delivery.Status.PENDING, reason="requeued: its worker stopped mid-send")
+    if stuck:
+        log.warning("requeued %d deliveries stuck in sending", len(stuck))
+    return stuck
+
+
+def deliveries_waiting(*, now: datetime, older_than: timedelta = timedelta(minutes=10)
+                       ) -> list[int]:
+    """Pending rows of recent editions no worker has taken (a queue lost in a restart), or
+    whose scheduled retry is long overdue."""
+    return list(Delivery.objects.filter(
+        Q(attempts=0) | Q(claimed_at__lt=now - timedelta(hours=1)),
+        status=Delivery.Status.PENDING, created_at__lt=now - older_than,
+        edition__gte=(now - timedelta(days=2)).date()).values_list("pk", flat=True))
+
+
+def deliveries_retry(*, delivery_ids: list[int]) -> list[int]:
+    """Failed deliveries an operator sends again: pending, to be queued. Returns those."""
+    failed = list(Delivery.objects.filter(pk__in=delivery_ids, status=Delivery.Status.FAILED)
+                  .values_list("pk", flat=True))
+    Delivery.objects.filter(pk__in=failed, status=Delivery.Status.FAILED).update(
+        status=Delivery.Status.PENDING, reason="retried by an operator")
+    return failed

@@ -1,0 +1,136 @@
+"""Celery tasks: thin wrappers that read settings and the clock, then call the services."""
+
+import datetime
+import logging
+import random
+import time
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from digest.dispatch import chunks, deliveries_send
+from digest.editions import deliveries_build, subscribers_due, subscribers_for_edition
+from digest.ingestion import ingest_arxiv, ingest_hf
+from digest.models import IngestRun
+from digest.sending import (
+    TransientSendError,
+    deliveries_requeue_stuck,
+    deliveries_waiting,
+    delivery_give_up,
+)
+from digest.sources.arxiv import ArxivFeed
+from digest.sources.http import build_client
+
+log = logging.getLogger(__name__)
+MAX_SEND_RETRIES = 6
+
+
+@shared_task(bind=True, max_retries=8)
+def ingest_daily(self) -> list[int]:
+    """Today's HF papers so far, yesterday's again (upvotes keep growing), and arXiv's feed.
+    A failed run is recorded, and the whole task is tried again in 15 minutes (up to 2 hours)."""
+    today = timezone.now().date()
+    with build_client(site_url=settings.SITE_URL) as client:
+        runs = [ingest_hf(client=client, day=today - timedelta(days=1)),
+                ingest_hf(client=client, day=today)]
+    with build_client(site_url=settings.SITE_URL, max_connections=1) as client:
+        runs.append(ingest_arxiv(feed=ArxivFeed(client), categories=settings.ARXIV_CATEGORIES,
+                                 keep=settings.ARXIV_ANNOUNCE_TYPES))
+    if any(run.status == IngestRun.Status.FAILED for run in runs):
+        raise self.retry(countdown=15 * 60)
+    return [run.pk for run in runs]
+
+
+@shared_task
+def ingest_hf_day(day: str) -> int:
+    """One Hugging Face day again (an operator's re-run from the admin)."""
+    with build_client(site_url=settings.SITE_URL) as client:
+        return ingest_hf(client=client, day=datetime.date.fromisoformat(day)).pk
+
+
+@shared_task
+def ingest_arxiv_feed(categories: list[str]) -> int:
+    with build_client(site_url=settings.SITE_URL, max_connections=1) as client:
+        return ingest_arxiv(feed=ArxivFeed(client), categories=categories,
+                            keep=settings.ARXIV_ANNOUNCE_TYPES).pk
+
+
+def queue_sends(delivery_ids: list[int]) -> None:
+    for chunk in chunks(delivery_ids):
+        send_digests.delay(chunk)
+
+
+BUILD_BATCH = 2000  # readers matched and written per build task
+
+
+@shared_task
+def dispatch_tick() -> dict:
+    """Every 15 minutes: requeue what a dead worker or a lost queue left behind, and fan the
+    readers whose hour has come out to build tasks (which queue their sends), so building
+    runs on every worker process, not only the one that got the tick."""
+    now = timezone.now()
+    leftovers = deliveries_requeue_stuck(now=now) + deliveries_waiting(now=now)
+    queue_sends(sorted(set(leftovers)))
+    readers = batches = 0
+    for edition, due in subscribers_due(now=now):
+        ids = list(due.values_list("pk", flat=True))
+        readers += len(ids)
+        for batch in chunks(ids, BUILD_BATCH):
+            build_deliveries.delay(edition.isoformat(), batch)
+            batches += 1
+    summary = {"readers": readers, "build_batches": batches, "requeued": len(leftovers)}
+    log.info("dispatch tick: %s", summary)
+    return summary
+
+
+@shared_task
+def build_deliveries(edition: str, subscriber_ids: list[int]) -> dict:
+    """Rows for these readers' edition (those still due), their sends queued as written."""
+    day = datetime.date.fromisoformat(edition)
+    due = subscribers_for_edition(edition=day).filter(pk__in=subscriber_ids)
+    built = deliveries_build(edition=day, subscribers=due, on_batch=queue_sends)
+    summary = {"queued": len(built.to_send), "skipped": built.skipped,
+               "match_s": round(built.match_s, 3), "write_s": round(built.write_s, 3)}
+    log.info("built deliveries: %s", summary)
+    return summary
+
+
+def retry_later(delivery_id: int, error: TransientSendError) -> None:
+    if send_digest.app.conf.task_always_eager:
+        retry_in_process(delivery_id, error)
+    else:
+        send_digest.apply_async((delivery_id,), countdown=error.retry_after or 30)
+
+
+def retry_in_process(delivery_id: int, error: TransientSendError) -> None:
+    """Without a broker (the embedded default) there is nobody to retry later: retry now,
+    as often as a worker would, waiting what the ESP asks for (at most a few seconds)."""
+    for _ in range(MAX_SEND_RETRIES):
+        time.sleep(min(error.retry_after or 0, 5))
+        failures: list[TransientSendError] = []
+        deliveries_send([delivery_id], on_transient=lambda _, e, seen=failures: seen.append(e))
+        if not failures:
+            return
+        error = failures[0]
+    delivery_give_up(delivery_id=delivery_id, reason=str(error))
+
+
+@shared_task
+def send_digests(delivery_ids: list[int]) -> dict:
+    return dict(deliveries_send(delivery_ids, on_transient=retry_later))
+
+
+@shared_task(bind=True, max_retries=MAX_SEND_RETRIES)
+def send_digest(self, delivery_id: int) -> dict:
+    """One delivery whose send failed transiently, retried with backoff up to a limit."""
+    failures = []
+    counts = deliveries_send([delivery_id], on_transient=lambda _, error: failures.append(error))
+    if failures:
+        if self.request.retries >= self.max_retries:
+            delivery_give_up(delivery_id=delivery_id, reason=str(failures[0]))
+            return {"failed": 1}
+        backoff = 30 * 2 ** self.request.retries * random.uniform(0.8, 1.2)
+        raise self.retry(countdown=min(3600, max(backoff, failures[0].retry_after or 0)))
+    return dict(counts)

@@ -1,0 +1,16 @@
+"""How much each catalog topic would bring: its matches among the last week's papers."""
+
+from digest.matching import Reader, compile_readers, match
+from digest.previews import recent_index
+from digest.selectors import topic_lines
+
+
+def topic_matches_last_week() -> dict[str, int]:
+    """Topic slug -> how many of the last 7 days of listings it matches (one matcher run)."""
+    index, _ = recent_index()
+    lines = topic_lines()
+    if not len(index) or not lines:
+        return {slug: 0 for slug in lines}
+    readers = [Reader(key=n, topics=(slug,), limit=len(index)) for n, slug in enumerate(lines)]
+    matches = match(compile_readers(readers, topics=lines), index, threads=1)
+    return {slug: int(matches.counts[n]) for n, slug in enumerate(lines)}

@@ -1,0 +1,61 @@
+from datetime import date
+
+from django.core import signing
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+from django_ratelimit.core import is_ratelimited
+
+from digest.models import Delivery
+from digest.previews import preview_for
+from digest.rendering import Renderer
+from digest.selectors import paper_latest_featured_day, papers_featured_on
+from digest.sending import VIEW_SALT, delivery_items, digest_for
+from subscriptions.visitors import ip_key
+
+PREVIEW_PER_IP = "60/m"
+
+
+def _render_day(request, day: date | None):
+    papers = papers_featured_on(day=day) if day else []
+    return render(request, "digest/papers_of_day.html", {"day": day, "papers": papers})
+
+
+def latest_papers(request):
+    return _render_day(request, paper_latest_featured_day())
+
+
+def papers_of_day(request, day: str):
+    try:
+        parsed = date.fromisoformat(day)
+    except ValueError:
+        raise Http404("Not a date: use YYYY-MM-DD.") from None
+    return _render_day(request, parsed)
+
+
+@require_GET
+def preview(request):
+    if is_ratelimited(request, group="preview", key=ip_key, rate=PREVIEW_PER_IP, method="GET",
+                      increment=True):
+        return JsonResponse({"error": "Too many previews; wait a minute."}, status=429)
+    answer, status = preview_for(interests=request.GET.get("interests", "")[:5000],
+                                 authors=request.GET.get("authors", "")[:3000],
+                                 topic_ids=request.GET.getlist("topics"))
+    return JsonResponse(answer, status=status)
+
+
+@require_GET
+def digest_view(request, token: str):
+    """A digest as its reader got it, from the signed link in the mail."""
+    try:
+        delivery_id = int(signing.Signer(salt=VIEW_SALT).unsign(token))
+    except (signing.BadSignature, ValueError):
+        return render(request, "subscriptions/bad_link.html", {"reason": "invalid"}, status=400)
+    delivery = Delivery.objects.select_related("subscriber").filter(pk=delivery_id).first()
+    if delivery is None:
+        return render(request, "subscriptions/bad_link.html", {"reason": "invalid"}, status=400)
+    digest, _ = digest_for(renderer=Renderer(), subscriber=delivery.subscriber,
+                           edition=delivery.edition,
+                           items=delivery_items([delivery_id])[delivery_id],
+                           browser_url=request.build_absolute_uri())
+    return HttpResponse(digest.html)

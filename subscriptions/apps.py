@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class SubscriptionsConfig(AppConfig):
+    name = "subscriptions"
+    verbose_name = "Subscriptions"
+
+    def ready(self):
+        from subscriptions import webhooks  # noqa: F401  (connects the tracking receiver)

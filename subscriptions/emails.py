@@ -1,0 +1,79 @@
+"""The one place that builds email messages: three templates each (subject, text, HTML),
+CSS inlined for mail clients, headers, and Anymail tags and metadata."""
+
+import css_inline
+from anymail.message import AnymailMessage
+from django.conf import settings
+from django.template.loader import render_to_string
+
+from subscriptions import tokens
+from subscriptions.models import Subscriber
+
+_inliner = css_inline.CSSInliner(keep_style_tags=True)  # keep @media rules for dark mode
+
+
+def message_build(*, template: str, to: str, context: dict | None = None,
+                  headers: dict | None = None, tags: list[str] | None = None,
+                  metadata: dict | None = None, subject: str | None = None,
+                  text: str | None = None, html: str | None = None) -> AnymailMessage:
+    """emails/TEMPLATE/{subject.txt, body.txt, body.html} rendered into one message; a part
+    given already rendered (the digest assembles its own) is used as it is."""
+    context = {"site_url": settings.SITE_URL, **(context or {})}
+    if subject is None:
+        subject = render_to_string(f"emails/{template}/subject.txt", context)
+    if text is None:
+        text = render_to_string(f"emails/{template}/body.txt", context)
+    if html is None:
+        html = _inliner.inline(render_to_string(f"emails/{template}/body.html", context))
+    message = AnymailMessage(
+        subject=" ".join(subject.split()),
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        headers=headers or {},
+    )
+    message.attach_alternative(html, "text/html")
+    message.tags = tags or [template]
+    message.metadata = metadata or {}
+    return message
+
+
+def subscriber_links(subscriber: Subscriber) -> dict:
+    return {
+        "manage_url": tokens.link(subscriber=subscriber, purpose=tokens.MANAGE),
+        "unsubscribe_url": tokens.link(subscriber=subscriber, purpose=tokens.UNSUBSCRIBE),
+    }
+
+
+def unsubscribe_headers(unsubscribe_url: str) -> dict:
+    """RFC 2369 and RFC 8058: mailbox providers show an unsubscribe button that POSTs."""
+    return {"List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+def send_confirmation(subscriber: Subscriber) -> None:
+    message_build(
+        template="confirm", to=subscriber.email,
+        context={"subscriber": subscriber,
+                 "confirm_url": tokens.link(subscriber=subscriber, purpose=tokens.CONFIRM),
+                 "days": settings.CONFIRM_LINK_MAX_AGE_DAYS},
+        metadata={"subscriber_id": subscriber.pk},
+    ).send()
+
+
+def _send_with_links(template: str, subscriber: Subscriber, **context) -> None:
+    links = subscriber_links(subscriber)
+    message_build(
+        template=template, to=subscriber.email,
+        context={"subscriber": subscriber, **links, **context},
+        headers=unsubscribe_headers(links["unsubscribe_url"]),
+        metadata={"subscriber_id": subscriber.pk},
+    ).send()
+
+
+def send_manage_link(subscriber: Subscriber) -> None:
+    _send_with_links("manage_link", subscriber, days=settings.MANAGE_LINK_MAX_AGE_DAYS)
+
+
+def send_welcome(subscriber: Subscriber) -> None:
+    _send_with_links("welcome", subscriber)

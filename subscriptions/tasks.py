@@ -1,0 +1,43 @@
+"""Celery tasks for subscribers: thin wrappers that load by id and call the services."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from subscriptions import emails
+from subscriptions.models import Subscriber
+from subscriptions.retention import subscribers_purge_unconfirmed
+
+# Mail goes out from a worker, so a slow or failing ESP never breaks a page; transient
+# failures (network, ESP 5xx or 429) are retried with backoff.
+MAIL_RETRY = {"autoretry_for": (OSError,), "retry_backoff": 30, "retry_backoff_max": 900,
+              "max_retries": 8}
+
+
+@shared_task
+def purge_unconfirmed() -> int:
+    return subscribers_purge_unconfirmed(now=timezone.now())
+
+
+def _subscriber(subscriber_id: int) -> Subscriber | None:
+    return Subscriber.objects.filter(pk=subscriber_id).first()
+
+
+@shared_task(**MAIL_RETRY)
+def send_confirmation(subscriber_id: int) -> None:
+    subscriber = _subscriber(subscriber_id)
+    if subscriber and subscriber.status == Subscriber.Status.PENDING:
+        emails.send_confirmation(subscriber)
+
+
+@shared_task(**MAIL_RETRY)
+def send_manage_link(subscriber_id: int) -> None:
+    subscriber = _subscriber(subscriber_id)
+    if subscriber and subscriber.status == Subscriber.Status.ACTIVE:
+        emails.send_manage_link(subscriber)
+
+
+@shared_task(**MAIL_RETRY)
+def send_welcome(subscriber_id: int) -> None:
+    subscriber = _subscriber(subscriber_id)
+    if subscriber and subscriber.status == Subscriber.Status.ACTIVE:
+        emails.send_welcome(subscriber)

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from subscriptions import views
+
+app_name = "subscriptions"
+urlpatterns = [
+    path("", views.signup, name="signup"),
+    path("check-your-inbox/", views.check_inbox, name="check-inbox"),
+    path("confirm/<str:token>/", views.confirm, name="confirm"),
+    path("manage/<str:token>/", views.manage, name="manage"),
+    path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("link/", views.link_request, name="link"),
+    path("help/filters/", views.filter_help, name="filter-help"),
+]

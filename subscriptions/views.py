@@ -1,0 +1,168 @@
+"""The reader's pages: signup, confirm, preferences, unsubscribe, link requests, preview.
+
+Links in mail are signed (subscriptions.tokens); GET never changes anything (mail scanners
+open links), POST acts. Responses never reveal whether an address is subscribed.
+"""
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+from django_ratelimit.core import is_ratelimited
+
+from subscriptions import tokens
+from subscriptions.forms import LinkRequestForm, PreferencesForm, SignupForm
+from subscriptions.models import Subscriber
+from subscriptions.services import (
+    Preferences,
+    subscriber_confirm,
+    subscriber_pause,
+    subscriber_signup,
+    subscriber_unsubscribe,
+    subscriber_update,
+)
+from subscriptions.services import subscriber_send_link as send_link
+from subscriptions.visitors import address_key, client_ip, ip_key
+
+PER_IP = "20/h"  # signups or link requests from one address on the internet
+PER_ADDRESS = "5/h"  # mails to one mailbox from the forms
+PAUSES = {"1w": ("one week", 7), "2w": ("two weeks", 14), "1m": ("a month", 30)}
+
+
+def limited(request: HttpRequest, *, group: str, key, rate: str) -> bool:
+    return is_ratelimited(request, group=group, key=key, rate=rate, method="POST",
+                          increment=True)
+
+
+def too_many(request: HttpRequest) -> HttpResponse:
+    return render(request, "subscriptions/too_many.html", status=429)
+
+
+def bad_link(request: HttpRequest, reason: str) -> HttpResponse:
+    return render(request, "subscriptions/bad_link.html", {"reason": reason}, status=400)
+
+
+def mailing_form_post(request: HttpRequest, form, *, ip_group: str,
+                      act: Callable[[], object]) -> HttpResponse | None:
+    """The POST of a form that mails the address typed in it (signup, link request): a
+    limit per visitor, a limit per mailbox and the honeypot. The answer is the same whichever
+    applied, so it says nothing about the address. None: the form is invalid, show it again."""
+    if limited(request, group=ip_group, key=ip_key, rate=PER_IP):
+        return too_many(request)
+    if not form.is_valid():
+        return None
+    over = limited(request, group="mail-address", key=address_key, rate=PER_ADDRESS)
+    if not form.is_bot() and not over:
+        act()
+    return redirect("subscriptions:check-inbox")
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    form = SignupForm(request.POST or None)
+    if request.method == "POST":
+        answer = mailing_form_post(request, form, ip_group="signup-ip", act=lambda: (
+            subscriber_signup(email=form.cleaned_data["email"],
+                              preferences=form.preferences(), now=timezone.now())))
+        if answer:
+            return answer
+    return render(request, "subscriptions/signup.html", {"form": form})
+
+
+@require_GET
+def check_inbox(request: HttpRequest) -> HttpResponse:
+    return render(request, "subscriptions/check_inbox.html")
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        subscriber = tokens.token_read(token=token, purpose=tokens.CONFIRM)
+    except tokens.BadToken as error:
+        return bad_link(request, error.reason)
+    if subscriber.status not in (Subscriber.Status.PENDING, Subscriber.Status.ACTIVE):
+        return bad_link(request, "used")
+    if request.method == "POST":
+        subscriber_confirm(subscriber=subscriber, ip=client_ip(request), now=timezone.now())
+        subscriber.refresh_from_db()
+    if subscriber.status == Subscriber.Status.ACTIVE:
+        manage = reverse("subscriptions:manage", args=[
+            tokens.token_make(subscriber=subscriber, purpose=tokens.MANAGE)])
+        return render(request, "subscriptions/confirmed.html",
+                      {"subscriber": subscriber, "manage_url": manage})
+    return render(request, "subscriptions/confirm.html", {"subscriber": subscriber})
+
+
+@require_http_methods(["GET", "POST"])
+def manage(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        subscriber = tokens.token_read(token=token, purpose=tokens.MANAGE)
+    except tokens.BadToken as error:
+        return bad_link(request, error.reason)
+    if subscriber.status in (Subscriber.Status.BOUNCED, Subscriber.Status.COMPLAINED):
+        return bad_link(request, "suppressed")
+    action = request.POST.get("action", "save")
+    form = PreferencesForm.for_subscriber(subscriber)
+    if request.method == "POST":
+        if action == "save":
+            form = PreferencesForm(request.POST)
+            if form.is_valid():
+                subscriber_update(subscriber=subscriber, preferences=form.preferences())
+                messages.success(request, "Saved. Your next digest follows these choices.")
+                return redirect(request.path)
+        elif action in PAUSES:
+            label, days = PAUSES[action]
+            until = timezone.localdate() + timedelta(days=days)
+            subscriber_pause(subscriber=subscriber, until=until)
+            messages.success(request, f"Paused for {label}: no digests until after {until:%-d %B}.")
+            return redirect(request.path)
+        elif action == "resume":
+            subscriber_pause(subscriber=subscriber, until=None)
+            messages.success(request, "Resumed: your digests start again.")
+            return redirect(request.path)
+        elif action == "resubscribe":  # through opt-in again, with the choices they had
+            subscriber_signup(email=subscriber.email,
+                              preferences=Preferences.of(subscriber), now=timezone.now())
+            return redirect("subscriptions:check-inbox")
+    unsubscribe = reverse("subscriptions:unsubscribe", args=[
+        tokens.token_make(subscriber=subscriber, purpose=tokens.UNSUBSCRIBE)])
+    return render(request, "subscriptions/manage.html", {
+        "form": form, "subscriber": subscriber, "unsubscribe_url": unsubscribe,
+        "pauses": {key: label for key, (label, _) in PAUSES.items()},
+        "paused": subscriber.paused_until and subscriber.paused_until >= timezone.localdate(),
+    })
+
+
+@csrf_exempt  # RFC 8058: mailbox providers POST without cookies or a CSRF token
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        subscriber = tokens.token_read(token=token, purpose=tokens.UNSUBSCRIBE)
+    except tokens.BadToken as error:
+        return bad_link(request, error.reason)
+    if request.method == "POST":
+        subscriber_unsubscribe(subscriber=subscriber, now=timezone.now())
+        return render(request, "subscriptions/unsubscribed.html", {"subscriber": subscriber})
+    return render(request, "subscriptions/unsubscribe.html", {"subscriber": subscriber})
+
+
+@require_http_methods(["GET", "POST"])
+def link_request(request: HttpRequest) -> HttpResponse:
+    form = LinkRequestForm(request.POST or None)
+    if request.method == "POST":
+        answer = mailing_form_post(request, form, ip_group="link-ip",
+                                   act=lambda: send_link(email=form.cleaned_data["email"]))
+        if answer:
+            return answer
+    return render(request, "subscriptions/link_request.html", {"form": form})
+
+
+@require_GET
+def filter_help(request: HttpRequest) -> HttpResponse:
+    return render(request, "subscriptions/filter_help_page.html")

@@ -1,0 +1,134 @@
+"""A small fake ESP speaking Postmark's API on 127.0.0.1, for tests and the load stack.
+
+It records every message it accepts and can be told to answer 500, 429 (with Retry-After),
+422, or slowly. Anymail's real Postmark backend talks to it (POSTMARK_API_URL).
+
+    python -m tests.fake_esp --port 8025 --record var/esp.jsonl
+"""
+
+import argparse
+import json
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+TOKEN = "fake-postmark-token"
+
+
+class FakeESP:
+    def __init__(self, *, token: str = TOKEN, port: int = 0, record: Path | None = None,
+                 keep: bool = True):
+        self.token = token
+        self.keep = keep  # keep every payload in memory (tests); a benchmark only counts
+        self.accepted = 0
+        self.messages: list[dict] = []  # accepted payloads, in order
+        self.answers: list[str] = []  # what each request got: ok, 500, 429, 422, slow, 401
+        self.script: deque = deque()  # answers to give next, before the chaos
+        self.chaos: Callable[[int], str] | None = None  # request number -> answer
+        self.record = record
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/"
+
+    def start(self) -> "FakeESP":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def next_answer(self) -> str:
+        with self.lock:
+            number = len(self.answers)
+            if self.script:
+                answer = self.script.popleft()
+            elif self.chaos:
+                answer = self.chaos(number)
+            else:
+                answer = "ok"
+            self.answers.append(answer)
+            return answer
+
+    def accept(self, payload: dict) -> str:
+        message_id = str(uuid.uuid4())
+        with self.lock:
+            self.accepted += 1
+            if self.keep:
+                self.messages.append({**payload, "MessageID": message_id})
+            if self.record:
+                with self.record.open("a") as out:
+                    out.write(json.dumps({**payload, "MessageID": message_id}) + "\n")
+        return message_id
+
+    def _handler(self):
+        esp = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # quiet
+                pass
+
+            def reply(self, status: int, body: dict, headers: dict | None = None):
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                if self.path.rstrip("/") != "/stats":
+                    return self.reply(404, {"Message": "Not here"})
+                with esp.lock:
+                    answers = {a: esp.answers.count(a) for a in set(esp.answers)}
+                    self.reply(200, {"accepted": esp.accepted, "answers": answers})
+
+            def do_POST(self):
+                payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if self.headers.get("X-Postmark-Server-Token") != esp.token:
+                    esp.answers.append("401")
+                    return self.reply(401, {"ErrorCode": 10, "Message": "Bad token"})
+                if self.path.rstrip("/") != "/email":
+                    return self.reply(404, {"ErrorCode": 404, "Message": "Not here"})
+                answer = esp.next_answer()
+                if answer == "500":
+                    return self.reply(500, {"ErrorCode": 1, "Message": "Internal error"})
+                if answer == "429":
+                    return self.reply(429, {"ErrorCode": 429, "Message": "Slow down"},
+                                      {"Retry-After": "1"})
+                if answer == "422":
+                    return self.reply(422, {"ErrorCode": 300,
+                                            "Message": "Invalid 'From' address: 'x'."})
+                if answer == "slow":
+                    time.sleep(3)
+                message_id = esp.accept(payload)
+                self.reply(200, {"To": payload["To"], "SubmittedAt": "2026-11-23T08:00:00Z",
+                                 "MessageID": message_id, "ErrorCode": 0, "Message": "OK"})
+
+        return Handler
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8025)
+    parser.add_argument("--record", type=Path, help="append accepted messages as JSON lines")
+    parser.add_argument("--count-only", action="store_true",
+                        help="keep no messages, only count them (GET /stats)")
+    args = parser.parse_args()
+    esp = FakeESP(port=args.port, record=args.record, keep=not args.count_only)
+    print(f"fake ESP (Postmark API) on {esp.url}, token {esp.token}", flush=True)
+    esp.server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,185 @@
+"""Sending through Anymail's real Postmark backend to a fake Postmark, retries and failures,
+and the tracking webhooks that suppress addresses."""
+
+import base64
+import datetime
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from digest.models import Delivery
+from digest.tasks import dispatch_tick
+from subscriptions.models import MailEvent, Subscriber
+from tests.delivery_fixtures import EDITION, make_reader
+
+pytestmark = pytest.mark.django_db
+WEBHOOK = "/anymail/postmark/tracking/"
+SECRET = "hook-user:hook-password"
+
+
+def send() -> str:
+    out = StringIO()
+    call_command("send_digests", "--date", EDITION.isoformat(), stdout=out)
+    return out.getvalue().strip()
+
+
+def test_digests_go_through_the_esp_with_headers_tag_and_metadata(readers, esp):
+    assert send().startswith("Editions 2026-11-21: 3 sent")
+    assert sorted(m["To"] for m in esp.messages) == [
+        "ada@example.org", "alan@example.org", "grace@example.org"]
+    ada = next(m for m in esp.messages if m["To"] == "ada@example.org")
+    headers = {h["Name"]: h["Value"] for h in ada["Headers"]}
+    assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert headers["List-Unsubscribe"].startswith("<http://localhost:8000/u/")
+    assert ada["Tag"] == "digest"
+    delivery = Delivery.objects.get(subscriber=readers["ada"])
+    assert ada["Metadata"]["delivery_id"] == str(delivery.pk)
+    assert "Sparse Autoencoders Find Shared Features" in ada["HtmlBody"]
+    assert delivery.esp_message_id == ada["MessageID"] and delivery.status == "sent"
+
+
+def test_5xx_and_429_are_retried_until_sent_once(readers, esp):
+    esp.script.extend(["500", "429", "500"])
+    send()
+    assert Delivery.objects.filter(status="sent").count() == 3
+    assert len(esp.messages) == 3
+    assert sorted(m["To"] for m in esp.messages) == [
+        "ada@example.org", "alan@example.org", "grace@example.org"]
+    retried = Delivery.objects.filter(attempts__gt=1)
+    assert retried.count() >= 1
+
+
+def test_retries_are_bounded_then_the_row_fails_with_the_reason(papers, esp):
+    reader = make_reader("ada@example.org", interests="sparse autoencoder")
+    esp.chaos = lambda number: "500"
+    send()
+    delivery = Delivery.objects.get(subscriber=reader)
+    assert delivery.status == "failed"
+    assert delivery.reason.startswith("gave up after retries: AnymailRequestsAPIError")
+    assert delivery.attempts == 7  # the first try and 6 retries
+    assert esp.messages == []
+
+
+def test_a_permanent_4xx_fails_at_once_with_the_reason(papers, esp):
+    reader = make_reader("ada@example.org", interests="sparse autoencoder")
+    esp.script.append("422")
+    assert "1 failed" in send()
+    delivery = Delivery.objects.get(subscriber=reader)
+    assert (delivery.status, delivery.attempts) == ("failed", 1)
+    assert "Invalid 'From' address" in delivery.reason
+
+
+def test_a_timeout_is_retried(papers, esp):
+    reader = make_reader("ada@example.org", interests="sparse autoencoder")
+    esp.script.append("slow")
+    send()
+    assert Delivery.objects.get(subscriber=reader).status == "sent"
+    assert esp.answers[:2] == ["slow", "ok"]
+
+
+def test_the_dispatch_tick_sends_each_reader_at_their_own_hour(papers, monkeypatch, esp):
+    paris = make_reader("paris@example.org", interests="sparse", timezone="Europe/Paris",
+                        send_hour=8)
+    la = make_reader("la@example.org", interests="sparse", timezone="America/Los_Angeles",
+                     send_hour=8)
+    # 07:30 UTC on Saturday 21 November: 08:30 in Paris, 23:30 on Friday in Los Angeles.
+    moment = datetime.datetime(2026, 11, 21, 7, 30, tzinfo=datetime.UTC)
+    monkeypatch.setattr("digest.tasks.timezone.now", lambda: moment)
+    assert dispatch_tick()["readers"] == 1
+    assert [m["To"] for m in esp.messages] == ["paris@example.org"]
+    assert dispatch_tick()["readers"] == 0  # a second tick, or two at once: no second row
+    assert Delivery.objects.filter(subscriber=paris).count() == 1
+    assert not Delivery.objects.filter(subscriber=la).exists()
+
+
+def test_a_row_left_sending_by_a_dead_worker_is_sent_by_a_later_tick(readers, esp,
+                                                                     monkeypatch):
+    from digest.editions import deliveries_build, subscribers_for_edition
+
+    built = deliveries_build(edition=EDITION, subscribers=subscribers_for_edition(
+        edition=EDITION))
+    stuck = built.to_send[0]
+    Delivery.objects.filter(pk=stuck).update(
+        status="sending", claimed_at=timezone.now() - datetime.timedelta(minutes=20))
+    later = timezone.now()
+    monkeypatch.setattr("digest.tasks.timezone.now", lambda: later)
+    assert dispatch_tick()["requeued"] >= 1
+    assert Delivery.objects.get(pk=stuck).status == "sent"
+
+
+def postmark_event(**fields) -> str:
+    event = {"RecordType": "Bounce", "Type": "HardBounce", "ID": 4242,
+             "MessageID": "00000000-0000-0000-0000-000000000001",
+             "Email": "ada@example.org", "BouncedAt": "2026-11-21T08:00:00Z",
+             "Description": "The server was unable to deliver your message",
+             "Details": "smtp;550 5.1.1 The email account does not exist"}
+    event.update(fields)
+    return json.dumps(event)
+
+
+def post_event(client, body, secret=SECRET):
+    headers = {}
+    if secret:
+        headers["HTTP_AUTHORIZATION"] = "Basic " + base64.b64encode(secret.encode()).decode()
+    return client.post(WEBHOOK, body, content_type="application/json", **headers)
+
+
+@pytest.fixture
+def hooks(settings):
+    settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": SECRET}
+
+
+def test_a_hard_bounce_suppresses_the_address_once(client, hooks, papers):
+    reader = make_reader("ada@example.org", interests="sparse")
+    assert post_event(client, postmark_event()).status_code == 200
+    assert post_event(client, postmark_event()).status_code == 200  # the ESP retried
+    reader.refresh_from_db()
+    assert reader.status == "bounced"
+    assert MailEvent.objects.count() == 1
+    assert MailEvent.objects.get().subscriber == reader
+
+
+def test_a_complaint_or_an_esp_unsubscribe_suppresses_too(client, hooks, papers):
+    complainer = make_reader("c@example.org")
+    leaver = make_reader("l@example.org")
+    post_event(client, postmark_event(RecordType="SpamComplaint", Type="SpamComplaint", ID=1,
+                                      Email="c@example.org"))
+    post_event(client, json.dumps({"RecordType": "SubscriptionChange", "ID": 2,
+                                   "Recipient": "l@example.org", "SuppressSending": True,
+                                   "SuppressionReason": "ManualSuppression",
+                                   "ChangedAt": "2026-11-21T08:00:00Z",
+                                   "MessageID": "m2"}))
+    complainer.refresh_from_db()
+    leaver.refresh_from_db()
+    assert (complainer.status, leaver.status) == ("complained", "unsubscribed")
+
+
+def test_a_soft_bounce_is_counted_not_suppressed(client, hooks, papers):
+    reader = make_reader("ada@example.org")
+    post_event(client, postmark_event(Type="Transient", ID=7))
+    reader.refresh_from_db()
+    assert reader.status == "active"
+    assert reader.mail_events.filter(event_type="deferred").count() == 1
+
+
+@pytest.mark.parametrize("secret", [None, "hook-user:wrong"])
+def test_a_webhook_without_the_right_credentials_is_refused(client, hooks, papers, secret):
+    reader = make_reader("ada@example.org")
+    response = post_event(client, postmark_event(), secret=secret)
+    assert response.status_code in (400, 401, 403)
+    reader.refresh_from_db()
+    assert reader.status == "active" and MailEvent.objects.count() == 0
+
+
+def test_a_suppressed_reader_queued_earlier_is_never_mailed(client, hooks, readers, esp):
+    from digest.editions import deliveries_build, subscribers_for_edition
+
+    deliveries_build(edition=EDITION, subscribers=subscribers_for_edition(edition=EDITION))
+    post_event(client, postmark_event(RecordType="SpamComplaint", Type="SpamComplaint"))
+    send()
+    assert "ada@example.org" not in [m["To"] for m in esp.messages]
+    assert Delivery.objects.get(subscriber=readers["ada"]).reason == "subscriber is complained"
+    assert Subscriber.objects.get(email="ada@example.org").status == "complained"

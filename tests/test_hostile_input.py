@@ -1,0 +1,119 @@
+"""Random and hostile input at every public endpoint: never a server error, nothing stored
+from a rejected request, no token that works for another purpose or can be forged."""
+
+import json
+from urllib.parse import quote
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from subscriptions import tokens
+from subscriptions.models import MailEvent, Subscriber
+
+pytestmark = pytest.mark.django_db
+CHECKS = settings(max_examples=60, deadline=None,
+                  suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                         HealthCheck.too_slow])
+ANSWERS = {200, 302, 400, 404, 405, 429}
+nasty = st.one_of(st.text(max_size=300), st.sampled_from([
+    "<script>alert(1)</script>", "' OR 1=1 --", "\x00", "a" * 5000, "ada@example.org",
+    "😀@example.org", "-robotics", '"open', "cat:../../etc", "title:", "\u202e", "%00",
+]))
+addresses = st.ip_addresses(v=4).map(str)
+
+
+def snapshot():
+    return (Subscriber.objects.count(), MailEvent.objects.count(),
+            list(Subscriber.objects.values_list("status", "interests").order_by("pk")))
+
+
+@CHECKS
+@given(data=st.dictionaries(st.sampled_from([
+    "email", "interests", "authors", "topics", "frequency", "send_hour", "timezone",
+    "papers_per_email", "min_upvotes", "website", "action"]), nasty, max_size=11),
+    ip=addresses)
+def test_signup_never_fails_and_stores_only_what_it_accepts(client, data, ip):
+    before = snapshot()
+    response = client.post("/", data, REMOTE_ADDR=ip)
+    assert response.status_code in ANSWERS
+    if response.status_code != 302:  # rejected: the form again, or too many attempts
+        assert snapshot() == before
+
+
+@CHECKS
+@given(params=st.dictionaries(st.sampled_from(["interests", "authors", "topics"]), nasty,
+                              max_size=3), ip=addresses)
+def test_the_preview_answers_json_whatever_it_is_sent(client, params, ip):
+    response = client.get("/preview/", params, REMOTE_ADDR=ip)
+    assert response.status_code in {200, 400, 429}
+    assert isinstance(response.json(), dict)
+
+
+@CHECKS
+@given(token=st.text(min_size=1, max_size=200), path=st.sampled_from(
+    ["confirm", "manage", "u", "d"]), method=st.sampled_from(["get", "post"]),
+    body=st.dictionaries(st.sampled_from(["action", "reason", "interests"]), nasty,
+                         max_size=3))
+def test_made_up_tokens_are_refused_and_change_nothing(client, token, path, method, body):
+    Subscriber.objects.get_or_create(email="ada@example.org",
+                                     defaults={"status": "active", "interests": "x"})
+    before = snapshot()
+    response = getattr(client, method)(f"/{path}/{quote(token, safe='')}/", body)
+    assert response.status_code in {400, 404, 405}
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(("made_for", "used_at"), [
+    (tokens.CONFIRM, "manage"), (tokens.CONFIRM, "u"), (tokens.MANAGE, "confirm"),
+    (tokens.MANAGE, "u"), (tokens.UNSUBSCRIBE, "confirm"), (tokens.UNSUBSCRIBE, "manage"),
+])
+def test_a_token_never_works_for_another_purpose(client, made_for, used_at):
+    reader = Subscriber.objects.create(email="ada@example.org", status="pending")
+    token = tokens.token_make(subscriber=reader, purpose=made_for)
+    assert client.post(f"/{used_at}/{token}/", {"action": "2w"}).status_code == 400
+    reader.refresh_from_db()
+    assert (reader.status, reader.paused_until) == ("pending", None)
+
+
+def test_a_token_stops_working_when_the_subscriber_token_is_rotated(client):
+    reader = Subscriber.objects.create(email="ada@example.org", status="active")
+    old = tokens.token_make(subscriber=reader, purpose=tokens.UNSUBSCRIBE)
+    reader.token = "rotated-" + reader.token
+    reader.save()
+    assert client.post(f"/u/{old}/").status_code == 400
+    reader.refresh_from_db()
+    assert reader.status == "active"
+
+
+@CHECKS
+@given(body=st.one_of(st.binary(max_size=500), st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=50),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["RecordType", "Type", "ID", "Email", "MessageID", "BouncedAt"]),
+        inner, max_size=6), max_leaves=20).map(lambda value: json.dumps(value).encode())),
+    authorized=st.booleans())
+def test_webhooks_survive_junk_and_refuse_strangers(client, settings, body, authorized):
+    settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": "user:pass"}
+    before = snapshot()
+    headers = {"HTTP_AUTHORIZATION": "Basic dXNlcjpwYXNz"} if authorized else {}
+    response = client.post("/anymail/postmark/tracking/", body,
+                           content_type="application/json", **headers)
+    assert response.status_code in {200, 400, 403}
+    if not authorized:
+        assert response.status_code in {400, 403} and snapshot() == before
+
+
+@pytest.mark.parametrize("body", [b"\xff", b"[]", b"1", b'"x"', b"{not json"])
+def test_a_credentialed_webhook_with_junk_gets_a_400(client, settings, body):
+    settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": "user:pass"}
+    response = client.post("/anymail/postmark/tracking/", body,
+                           content_type="application/json",
+                           HTTP_AUTHORIZATION="Basic dXNlcjpwYXNz")
+    assert response.status_code == 400
+    assert MailEvent.objects.count() == 0
+
+
+def test_topic_ids_too_large_for_the_database_are_ignored(client):
+    response = client.get("/preview/", {"topics": ["9223399999999999999", "1" * 40]})
+    assert response.status_code == 200 and response.json()["papers"] == 0

@@ -1,0 +1,48 @@
+import datetime
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from digest.models import Delivery
+from subscriptions.models import Subscriber, Topic
+
+pytestmark = pytest.mark.django_db
+
+
+def test_emails_are_normalized_so_one_mailbox_subscribes_once():
+    first = Subscriber.objects.create(email="  Ada@Example.ORG ")
+    assert first.email == "ada@example.org"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Subscriber.objects.create(email="ADA@example.org")
+
+
+def test_a_new_subscriber_is_pending_with_a_random_token():
+    one = Subscriber.objects.create(email="a@example.org")
+    two = Subscriber.objects.create(email="b@example.org")
+    assert one.status == Subscriber.Status.PENDING
+    assert len(one.token) >= 32 and one.token != two.token
+
+
+def test_the_database_refuses_a_send_hour_past_23():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Subscriber.objects.create(email="late@example.org", send_hour=24)
+
+
+def test_one_delivery_per_subscriber_and_edition():
+    reader = Subscriber.objects.create(email="a@example.org", status=Subscriber.Status.ACTIVE)
+    day = datetime.date(2026, 11, 23)
+    Delivery.objects.create(subscriber=reader, edition=day)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Delivery.objects.create(subscriber=reader, edition=day)
+    Delivery.objects.create(subscriber=reader, edition=day + datetime.timedelta(days=1))
+    assert Delivery.objects.count() == 2
+
+
+def test_the_topic_catalog_is_seeded_with_real_ml_topics():
+    names = set(Topic.objects.values_list("name", flat=True))
+    assert len(names) >= 12
+    assert {"Large language models", "Computer vision", "Reinforcement learning",
+            "Interpretability"} <= names
+    llm = Topic.objects.get(slug="large-language-models")
+    assert '"language model"' in llm.interest_lines
+    assert llm.category_list == ["cs.CL"]

@@ -1,0 +1,75 @@
+"""Real Celery workers, in their own processes, run tasks from Redis against the test
+database: a maintenance task, and the whole dispatch of an edition through the fake ESP."""
+
+import datetime
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from digest.management.commands.demo import SAMPLE
+from digest.models import Delivery, Paper
+from subscriptions.models import Subscriber
+from tests.fake_esp import TOKEN, FakeESP
+from tests.workers import celery_worker, wait_until
+
+pytestmark = [pytest.mark.services,
+              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def test_a_real_worker_purges_stale_unconfirmed_signups(redis_url):
+    long_ago = timezone.now() - datetime.timedelta(days=8)
+    stale = Subscriber.objects.create(email="stale@example.org")
+    Subscriber.objects.create(email="fresh@example.org")
+    loyal = Subscriber.objects.create(email="loyal@example.org", status=Subscriber.Status.ACTIVE)
+    Subscriber.objects.filter(pk__in=[stale.pk, loyal.pk]).update(status_changed_at=long_ago)
+
+    with celery_worker(redis_url) as (send_task, log):
+        send_task("subscriptions.tasks.purge_unconfirmed")
+        gone = wait_until(lambda: not Subscriber.objects.filter(pk=stale.pk).exists(),
+                          seconds=60)
+    assert gone, f"the worker never purged the stale sign-up; its log:\n{log}"
+    assert "purge_unconfirmed" in log[0] and "succeeded" in log[0]
+    remaining = set(Subscriber.objects.values_list("email", flat=True))
+    assert remaining == {"fresh@example.org", "loyal@example.org"}
+
+
+def test_a_real_worker_dispatches_an_edition_through_the_esp_once(redis_url):
+    call_command("ingest", "--file", str(SAMPLE), stdout=StringIO())
+    now = timezone.now()
+    Paper.objects.update(featured_on=now.date() - datetime.timedelta(days=1))
+    for email, interests in [("ada@example.org", "sparse autoencoder"),
+                             ("bob@example.org", "speech"), ("cy@example.org", "")]:
+        Subscriber.objects.create(email=email, status="active", interests=interests,
+                                  timezone="UTC", send_hour=now.hour)
+    # A sign-up left unconfirmed: its purge, queued last, shows the worker got that far.
+    marker = Subscriber.objects.create(email="marker@example.org")
+    Subscriber.objects.filter(pk=marker.pk).update(
+        status_changed_at=now - datetime.timedelta(days=8))
+    esp = FakeESP().start()
+    environment = {"EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend",
+                   "ANYMAIL_POSTMARK_SERVER_TOKEN": TOKEN, "ANYMAIL_POSTMARK_API_URL": esp.url,
+                   "SITE_URL": "https://paperboy.example.org"}
+    try:
+        with celery_worker(redis_url, **environment) as (send_task, log):
+            send_task("digest.tasks.dispatch_tick")
+            sent = wait_until(lambda: Delivery.objects.filter(status="sent").count() == 3,
+                              seconds=90)
+            send_task("digest.tasks.dispatch_tick")  # a second tick: nothing new to send
+            send_task("subscriptions.tasks.purge_unconfirmed")  # one worker: runs after it
+            wait_until(lambda: not Subscriber.objects.filter(pk=marker.pk).exists(),
+                       seconds=60)
+    finally:
+        esp.stop()
+    assert sent, f"not every digest was sent; the worker said:\n{log}"
+    assert not Subscriber.objects.filter(pk=marker.pk).exists(), log
+    assert log[0].count("Task digest.tasks.dispatch_tick") >= 2
+    assert sorted(m["To"] for m in esp.messages) == [
+        "ada@example.org", "bob@example.org", "cy@example.org"]
+    for message in esp.messages:
+        headers = {h["Name"]: h["Value"] for h in message["Headers"]}
+        assert headers["List-Unsubscribe"].startswith("<https://paperboy.example.org/u/")
+        assert message["Metadata"]["delivery_id"]
+    assert set(Delivery.objects.values_list("esp_message_id", flat=True)) == {
+        m["MessageID"] for m in esp.messages}
