@@ -136,8 +136,20 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A task taken by a worker that died unannounced goes back to the queue after this long.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)}
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "paperboy")
+
+# --- Delivery recovery (read by the dispatch tick) ---------------------------
+# A row claimed this long ago and never finished had its worker die: it is sent again.
+# Must be far longer than a send batch takes (100 digests, each within the ESP timeout).
+DELIVERY_STUCK_AFTER_SECONDS = env_int("DELIVERY_STUCK_AFTER_SECONDS", 900, minimum=1)
+# A pending row no worker has taken this long after it was written, while the send queue
+# is empty, lost its queued task (a broker restart): it is queued again.
+DELIVERY_WAITING_AFTER_SECONDS = env_int("DELIVERY_WAITING_AFTER_SECONDS", 600, minimum=1)
+# First wait before a transiently failed send is retried; doubled on each retry (max 1 h).
+SEND_RETRY_BACKOFF_SECONDS = env_int("SEND_RETRY_BACKOFF_SECONDS", 30, minimum=1)
 
 # --- Mail -----------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from digest.models import Delivery, Paper
 from digest.rendering import Digest, Renderer
 from digest.sending import (
     TransientSendError,
+    commits_without_waiting_for_disk,
     deliveries_claim,
     delivery_items,
     delivery_send,
@@ -48,27 +49,29 @@ def deliveries_send(delivery_ids: list[int], *,
     """Send these deliveries one by one on one ESP connection, cards rendered once.
     Returns how many ended sent, failed, skipped, retrying or not-pending."""
     renderer, counts, timings = Renderer(), Counter(), Counter()
-    connection = get_connection()
     site_url, domain = settings.SITE_URL, sender_domain()
     started = time.perf_counter()
-    for chunk in chunks(delivery_ids, 100):
-        mine = deliveries_claim(delivery_ids=chunk, now=timezone.now())
-        items = delivery_items(sorted(mine))
-        rows = Delivery.objects.select_related("subscriber").in_bulk(sorted(mine))
-        for delivery_id in chunk:
-            try:
-                outcome = delivery_send(
-                    delivery_id=delivery_id, renderer=renderer, now=timezone.now(),
-                    site_url=site_url, domain=domain, items=items.get(delivery_id),
-                    connection=connection, timings=timings, delivery=rows.get(delivery_id),
-                    claimed=delivery_id in mine)
-            except TransientSendError as error:
-                counts["retrying"] += 1
-                on_transient(delivery_id, error)
-            else:
-                counts[outcome.status] += 1
-            if progress:
-                progress(1)
+    # Opened once for all: an unopened connection opens again (for an ESP's HTTP API: a new
+    # session, a new TCP and TLS handshake) for every message.
+    with get_connection() as connection, commits_without_waiting_for_disk():
+        for chunk in chunks(delivery_ids, 100):
+            mine = deliveries_claim(delivery_ids=chunk, now=timezone.now())
+            items = delivery_items(sorted(mine))
+            rows = Delivery.objects.select_related("subscriber").in_bulk(sorted(mine))
+            for delivery_id in chunk:
+                try:
+                    outcome = delivery_send(
+                        delivery_id=delivery_id, renderer=renderer, now=timezone.now(),
+                        site_url=site_url, domain=domain, items=items.get(delivery_id),
+                        connection=connection, timings=timings,
+                        delivery=rows.get(delivery_id), claimed=delivery_id in mine)
+                except TransientSendError as error:
+                    counts["retrying"] += 1
+                    on_transient(delivery_id, error)
+                else:
+                    counts[outcome.status] += 1
+                if progress:
+                    progress(1)
     total = time.perf_counter() - started
     log.info("send batch: %s; seconds: total %.3f, render %.3f, esp %.3f, database %.3f",
              dict(counts), total, timings["render_s"], timings["esp_s"],

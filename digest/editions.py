@@ -5,13 +5,14 @@ three days before D (so Monday's sees the weekend), a weekly edition (Mondays) t
 days before D; either way only papers the reader has not been sent before.
 """
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 
 from digest.matching import Matches, PaperIndex, compile_readers, match
@@ -125,12 +126,26 @@ def _write(edition: date, frequency: str, matches) -> Built:
     rows = Delivery.objects.filter(edition=edition, subscriber_id__in=list(chosen),
                                    status=Delivery.Status.PENDING, items__isnull=True)
     delivery_of = dict(rows.values_list("subscriber_id", "pk"))
-    DeliveryItem.objects.bulk_create(
-        [DeliveryItem(delivery_id=delivery_of[key], paper_id=paper.key, rank=rank,
-                      matched=[{"line": why.line, "words": why.words} for why in paper.why])
-         for key, papers in chosen.items() if key in delivery_of
-         for rank, paper in enumerate(papers, start=1)],
-        ignore_conflicts=True,
-    )
+    _items_insert([
+        (delivery_of[key], paper.key, rank,
+         [{"line": why.line, "words": why.words} for why in paper.why])
+        for key, papers in chosen.items() if key in delivery_of
+        for rank, paper in enumerate(papers, start=1)])
     skipped = sum(1 for papers in chosen.values() if not papers)
     return Built(to_send=sorted(delivery_of.values()), skipped=skipped)
+
+
+def _items_insert(rows: list[tuple[int, int, int, list[dict]]]) -> None:
+    """(delivery id, paper id, rank, matched) rows. On PostgreSQL through COPY: a batch's
+    ~40,000 items in a fraction of an INSERT's time. No other build can have written items
+    for these deliveries: writing the unique Delivery rows serialises concurrent builds."""
+    if connection.vendor != "postgresql":
+        DeliveryItem.objects.bulk_create(
+            [DeliveryItem(delivery_id=delivery, paper_id=paper, rank=rank, matched=matched)
+             for delivery, paper, rank, matched in rows], ignore_conflicts=True)
+        return
+    table = connection.ops.quote_name(DeliveryItem._meta.db_table)
+    with connection.cursor() as cursor, cursor.cursor.copy(
+            f"COPY {table} (delivery_id, paper_id, rank, matched) FROM STDIN") as copy:
+        for delivery, paper, rank, matched in rows:
+            copy.write_row((delivery, paper, rank, json.dumps(matched)))

@@ -7,7 +7,7 @@ What differs per reader (links, "why this paper") is filled in with escaped valu
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import css_inline
@@ -126,11 +126,15 @@ class Renderer:
         while len(html.encode()) > MAX_HTML_BYTES and shown > 1:
             shown -= 1
             html = self._assemble(page, cards, shown, links["browser_url"])
+        # The numbered papers are joined here, not looped over in the template: a template
+        # loop over 20 cards cost more than the rest of the digest.
+        papers = "".join(
+            f"\n{number}. {self.card(paper).text}\n" + (f"   Why: {why}\n" if why else "")
+            for number, (paper, matched) in enumerate(items[:shown], start=1)
+            for why in [why_text(matched)])
         text = render_to_string("emails/digest/body.txt", {
             "edition_label": label, "intro": intro, "more": len(items) - shown, **links,
-            "cards": [{"text": self.card(paper).text, "why": why_text(matched)}
-                      for paper, matched in items[:shown]],
-        })
+            "papers": papers})
         subject = " ".join(render_to_string("emails/digest/subject.txt", {
             "edition": edition, "count": len(items),
             "first_title": items[0][0].title if items else ""}).split())
@@ -151,14 +155,20 @@ def why_html(matched: list[dict]) -> str:
     The lines are what the reader typed: escaped like everything else that is theirs."""
     if not matched:
         return ""
+    # Readers share lines ("language model"): each distinct reason is built once.
+    return _why_html(tuple((line["line"], tuple(line["words"])) for line in matched))
+
+
+@lru_cache(maxsize=20_000)
+def _why_html(matched: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
     paragraph_open, paragraph_close = _styled('<p class="why">§</p>').split("§")
     code_open, code_close = _tag("code")
     mark_open, mark_close = _tag("mark")
     reasons = []
-    for line in matched:
-        words = ", ".join(f"{mark_open}{escape(word)}{mark_close}" for word in line["words"])
-        reasons.append(f"{code_open}{escape(line['line'])}{code_close}"
-                       + (f": {words}" if words else ""))
+    for line, words in matched:
+        marked = ", ".join(f"{mark_open}{escape(word)}{mark_close}" for word in words)
+        reasons.append(f"{code_open}{escape(line)}{code_close}"
+                       + (f": {marked}" if marked else ""))
     return f"{paragraph_open}Why: {'; '.join(reasons)}{paragraph_close}"
 
 

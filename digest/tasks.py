@@ -9,6 +9,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
+from kombu.exceptions import ChannelError
 
 from digest.dispatch import chunks, deliveries_send
 from digest.editions import deliveries_build, subscribers_due, subscribers_for_edition
@@ -24,7 +25,7 @@ from digest.sources.arxiv import ArxivFeed
 from digest.sources.http import build_client
 
 log = logging.getLogger(__name__)
-MAX_SEND_RETRIES = 6
+MAX_SEND_RETRIES = 8  # with backoff doubling from 30 s: about 1.5 hours of ESP trouble
 
 
 @shared_task(bind=True, max_retries=8)
@@ -62,6 +63,19 @@ def queue_sends(delivery_ids: list[int]) -> None:
         send_digests.delay(chunk)
 
 
+def send_queue_length() -> int:
+    """Tasks waiting in the broker's queue (0 when tasks run in-process)."""
+    app = send_digests.app
+    if app.conf.task_always_eager:
+        return 0
+    with app.connection_for_write() as connection:
+        queue = app.conf.task_default_queue
+        try:
+            return connection.default_channel.queue_declare(queue, passive=True).message_count
+        except ChannelError:  # Redis keeps no empty queue: not there means nothing waits
+            return 0
+
+
 BUILD_BATCH = 2000  # readers matched and written per build task
 
 
@@ -71,7 +85,11 @@ def dispatch_tick() -> dict:
     readers whose hour has come out to build tasks (which queue their sends), so building
     runs on every worker process, not only the one that got the tick."""
     now = timezone.now()
-    leftovers = deliveries_requeue_stuck(now=now) + deliveries_waiting(now=now)
+    leftovers = deliveries_requeue_stuck(
+        now=now, stuck_after=timedelta(seconds=settings.DELIVERY_STUCK_AFTER_SECONDS))
+    if send_queue_length() == 0:  # otherwise the rows are only waiting their turn
+        leftovers += deliveries_waiting(
+            now=now, older_than=timedelta(seconds=settings.DELIVERY_WAITING_AFTER_SECONDS))
     queue_sends(sorted(set(leftovers)))
     readers = batches = 0
     for edition, due in subscribers_due(now=now):
@@ -101,7 +119,8 @@ def retry_later(delivery_id: int, error: TransientSendError) -> None:
     if send_digest.app.conf.task_always_eager:
         retry_in_process(delivery_id, error)
     else:
-        send_digest.apply_async((delivery_id,), countdown=error.retry_after or 30)
+        send_digest.apply_async((delivery_id,),
+                                countdown=error.retry_after or settings.SEND_RETRY_BACKOFF_SECONDS)
 
 
 def retry_in_process(delivery_id: int, error: TransientSendError) -> None:
@@ -122,7 +141,9 @@ def send_digests(delivery_ids: list[int]) -> dict:
     return dict(deliveries_send(delivery_ids, on_transient=retry_later))
 
 
-@shared_task(bind=True, max_retries=MAX_SEND_RETRIES)
+# The first retry is this task's first run: with max_retries one less, a digest gets the
+# first try and MAX_SEND_RETRIES retries, as retry_in_process gives it without a broker.
+@shared_task(bind=True, max_retries=MAX_SEND_RETRIES - 1)
 def send_digest(self, delivery_id: int) -> dict:
     """One delivery whose send failed transiently, retried with backoff up to a limit."""
     failures = []
@@ -131,6 +152,9 @@ def send_digest(self, delivery_id: int) -> dict:
         if self.request.retries >= self.max_retries:
             delivery_give_up(delivery_id=delivery_id, reason=str(failures[0]))
             return {"failed": 1}
-        backoff = 30 * 2 ** self.request.retries * random.uniform(0.8, 1.2)
-        raise self.retry(countdown=min(3600, max(backoff, failures[0].retry_after or 0)))
+        first = settings.SEND_RETRY_BACKOFF_SECONDS
+        backoff = first * 2 ** self.request.retries * random.uniform(0.8, 1.2)
+        # At most 30 minutes: under Redis's visibility timeout (1 h), past which a waiting
+        # task would be handed out a second time.
+        raise self.retry(countdown=min(1800, max(backoff, failures[0].retry_after or 0)))
     return dict(counts)

@@ -8,15 +8,26 @@ It records every message it accepts and can be told to answer 500, 429 (with Ret
 
 import argparse
 import json
+import random
+import sys
 import threading
 import time
 import uuid
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 TOKEN = "fake-postmark-token"
+
+
+class QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        """A client that vanished mid-request (a killed worker) is no news."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class FakeESP:
@@ -25,13 +36,15 @@ class FakeESP:
         self.token = token
         self.keep = keep  # keep every payload in memory (tests); a benchmark only counts
         self.accepted = 0
+        self.recipients: Counter = Counter()  # accepted messages per To address
+        self.refuse_marker = ""  # To addresses holding this get a permanent 422
         self.messages: list[dict] = []  # accepted payloads, in order
         self.answers: list[str] = []  # what each request got: ok, 500, 429, 422, slow, 401
         self.script: deque = deque()  # answers to give next, before the chaos
         self.chaos: Callable[[int], str] | None = None  # request number -> answer
         self.record = record
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
+        self.server = QuietServer(("127.0.0.1", port), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
@@ -62,6 +75,7 @@ class FakeESP:
         message_id = str(uuid.uuid4())
         with self.lock:
             self.accepted += 1
+            self.recipients[payload.get("To", "")] += 1
             if self.keep:
                 self.messages.append({**payload, "MessageID": message_id})
             if self.record:
@@ -73,6 +87,9 @@ class FakeESP:
         esp = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as a real ESP's API offers
+            disable_nagle_algorithm = True  # else small replies wait on delayed ACKs (40 ms)
+
             def log_message(self, *args):  # quiet
                 pass
 
@@ -91,7 +108,10 @@ class FakeESP:
                     return self.reply(404, {"Message": "Not here"})
                 with esp.lock:
                     answers = {a: esp.answers.count(a) for a in set(esp.answers)}
-                    self.reply(200, {"accepted": esp.accepted, "answers": answers})
+                    repeated = sum(n - 1 for n in esp.recipients.values())
+                    self.reply(200, {"accepted": esp.accepted, "answers": answers,
+                                     "recipients": len(esp.recipients),
+                                     "duplicates": repeated})
 
             def do_POST(self):
                 payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -100,6 +120,10 @@ class FakeESP:
                     return self.reply(401, {"ErrorCode": 10, "Message": "Bad token"})
                 if self.path.rstrip("/") != "/email":
                     return self.reply(404, {"ErrorCode": 404, "Message": "Not here"})
+                if esp.refuse_marker and esp.refuse_marker in payload.get("To", ""):
+                    esp.answers.append("422")
+                    return self.reply(422, {"ErrorCode": 406, "Message":
+                                            "You tried to send to inactive recipient(s)."})
                 answer = esp.next_answer()
                 if answer == "500":
                     return self.reply(500, {"ErrorCode": 1, "Message": "Internal error"})
@@ -124,8 +148,19 @@ def main() -> None:
     parser.add_argument("--record", type=Path, help="append accepted messages as JSON lines")
     parser.add_argument("--count-only", action="store_true",
                         help="keep no messages, only count them (GET /stats)")
+    parser.add_argument("--chaos", default="", metavar="500=20,429=10,slow=5",
+                        help="percent of requests to answer each way, at random")
+    parser.add_argument("--refuse-marker", default="",
+                        help="answer 422 to every message whose To holds this text")
     args = parser.parse_args()
     esp = FakeESP(port=args.port, record=args.record, keep=not args.count_only)
+    esp.refuse_marker = args.refuse_marker
+    if args.chaos:
+        weights = {k: float(v) for k, v in (part.split("=") for part in args.chaos.split(","))}
+        answers = [*weights, "ok"]
+        odds = [*weights.values(), max(0.0, 100 - sum(weights.values()))]
+        chance = random.Random(8)
+        esp.chaos = lambda number: chance.choices(answers, odds)[0]
     print(f"fake ESP (Postmark API) on {esp.url}, token {esp.token}", flush=True)
     esp.server.serve_forever()
 

@@ -59,7 +59,7 @@ def test_retries_are_bounded_then_the_row_fails_with_the_reason(papers, esp):
     delivery = Delivery.objects.get(subscriber=reader)
     assert delivery.status == "failed"
     assert delivery.reason.startswith("gave up after retries: AnymailRequestsAPIError")
-    assert delivery.attempts == 7  # the first try and 6 retries
+    assert delivery.attempts == 9  # the first try and 8 retries
     assert esp.messages == []
 
 

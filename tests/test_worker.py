@@ -8,11 +8,20 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from digest.editions import deliveries_build, subscribers_for_edition
 from digest.management.commands.demo import SAMPLE
 from digest.models import Delivery, Paper
 from subscriptions.models import Subscriber
 from tests.fake_esp import TOKEN, FakeESP
 from tests.workers import celery_worker, wait_until
+
+
+def postmark_to(esp: FakeESP) -> dict:
+    """A worker's environment that mails through Anymail's Postmark backend to this ESP."""
+    return {"EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend",
+            "ANYMAIL_POSTMARK_SERVER_TOKEN": TOKEN, "ANYMAIL_POSTMARK_API_URL": esp.url,
+            "SITE_URL": "https://paperboy.example.org"}
+
 
 pytestmark = [pytest.mark.services,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -48,11 +57,8 @@ def test_a_real_worker_dispatches_an_edition_through_the_esp_once(redis_url):
     Subscriber.objects.filter(pk=marker.pk).update(
         status_changed_at=now - datetime.timedelta(days=8))
     esp = FakeESP().start()
-    environment = {"EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend",
-                   "ANYMAIL_POSTMARK_SERVER_TOKEN": TOKEN, "ANYMAIL_POSTMARK_API_URL": esp.url,
-                   "SITE_URL": "https://paperboy.example.org"}
     try:
-        with celery_worker(redis_url, **environment) as (send_task, log):
+        with celery_worker(redis_url, **postmark_to(esp)) as (send_task, log):
             send_task("digest.tasks.dispatch_tick")
             sent = wait_until(lambda: Delivery.objects.filter(status="sent").count() == 3,
                               seconds=90)
@@ -73,3 +79,33 @@ def test_a_real_worker_dispatches_an_edition_through_the_esp_once(redis_url):
         assert message["Metadata"]["delivery_id"]
     assert set(Delivery.objects.values_list("esp_message_id", flat=True)) == {
         m["MessageID"] for m in esp.messages}
+
+
+def test_rows_whose_queued_sends_were_lost_are_found_and_sent_once(redis_url):
+    """A broker restarted without persistence loses the queued sends: the next tick finds
+    the pending rows nobody took (once the queue is empty) and queues them again."""
+    call_command("ingest", "--file", str(SAMPLE), stdout=StringIO())
+    now = timezone.now()
+    edition = now.date()
+    Paper.objects.update(featured_on=edition - datetime.timedelta(days=1))
+    for n in range(3):
+        Subscriber.objects.create(email=f"reader{n}@example.org", status="active",
+                                  timezone="UTC", send_hour=now.hour)
+    # Rows written, their sends queued on a broker that then lost them.
+    built = deliveries_build(edition=edition, subscribers=subscribers_for_edition(
+        edition=edition))
+    assert len(built.to_send) == 3
+    Delivery.objects.update(created_at=now - datetime.timedelta(minutes=5))
+    esp = FakeESP().start()
+    environment = {**postmark_to(esp), "DELIVERY_WAITING_AFTER_SECONDS": "120"}
+    try:
+        with celery_worker(redis_url, **environment) as (send_task, log):
+            send_task("digest.tasks.dispatch_tick")
+            sent = wait_until(lambda: Delivery.objects.filter(status="sent").count() == 3,
+                              seconds=60)
+    finally:
+        esp.stop()
+    assert sent, f"the lost sends were never found; the worker said:\n{log}"
+    assert sorted(m["To"] for m in esp.messages) == [
+        "reader0@example.org", "reader1@example.org", "reader2@example.org"]
+    assert "'requeued': 3" in log[0]

@@ -1,0 +1,248 @@
+"""Fault drills on the real stack: N synthetic readers (10,000 by default) and a 1,000-paper
+edition in PostgreSQL, sent by a Celery worker (2 processes) into the fake ESP while
+something breaks. Each drill prints what happened and its checks; exit 1 if one fails.
+
+    python -m tests.benchmarks.faults kill redis chaos
+
+kill   SIGKILL the whole worker (main process and children) three times mid-send,
+       restarting it each time.
+redis  stop Redis mid-send without saving (every queued task is lost), start it again.
+chaos  the ESP answers 20% 500, 10% 429 with Retry-After, 5% slower than the client's
+       timeout (accepting the message anyway), and refuses 1% of the readers for good (422).
+
+The drills run on their own Redis (port 6391, started and stopped here) and database
+(paperboy_bench). The script stands in for beat, sending a dispatch tick every 10 seconds,
+and shortens the recovery delays (DRILL_ENV) so a drill takes minutes, not hours.
+"""
+
+import argparse
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.benchmarks.bench_daily import ENV, ROOT, load, recreate_database
+
+REDIS_PORT = 6391
+REDIS = f"redis://127.0.0.1:{REDIS_PORT}/0"
+ESP_PORT = 8027
+PROCESSES = 2
+DRILL_ENV = {
+    **ENV, "REDIS_URL": REDIS, "CELERY_QUEUE": "drill",
+    "ANYMAIL_POSTMARK_API_URL": f"http://127.0.0.1:{ESP_PORT}/",
+    "DELIVERY_STUCK_AFTER_SECONDS": "20", "DELIVERY_WAITING_AFTER_SECONDS": "20",
+    "CELERY_VISIBILITY_TIMEOUT": "30", "SEND_RETRY_BACKOFF_SECONDS": "2",
+    "ANYMAIL_REQUESTS_TIMEOUT": "1",
+}
+DRILLS = ["kill", "redis", "chaos"]
+TICK_EVERY = 10  # seconds
+REFUSED = "+refused"  # in the address of the readers the chaotic ESP refuses
+
+
+class Stack:
+    """Redis, the fake ESP and a worker as child processes; a worker can be killed."""
+
+    def __init__(self, esp_args: list[str], log: Path):
+        self.env = {**os.environ, **DRILL_ENV}
+        self.log = log.open("a")
+        self.redis = None
+        self.redis_start()
+        self.esp = subprocess.Popen(
+            [sys.executable, "-m", "tests.fake_esp", "--port", str(ESP_PORT), "--count-only",
+             *esp_args], cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL)
+        self.worker = None
+        self.worker_start()
+
+    def redis_start(self) -> None:
+        self.redis = subprocess.Popen(
+            ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no"], stdout=subprocess.DEVNULL)
+        import redis
+        for _ in range(50):
+            try:
+                redis.Redis.from_url(REDIS).ping()
+                return
+            except redis.RedisError:
+                time.sleep(0.1)
+        raise RuntimeError("the drill's Redis did not start")
+
+    def redis_stop(self) -> None:
+        subprocess.run(["redis-cli", "-p", str(REDIS_PORT), "shutdown", "nosave"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.redis.wait(10)
+
+    def worker_start(self) -> None:
+        self.worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency",
+             str(PROCESSES), "--queues", DRILL_ENV["CELERY_QUEUE"], "--loglevel", "INFO",
+             "--without-gossip", "--without-mingle"], cwd=ROOT, env=self.env,
+            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def worker_kill(self) -> None:
+        os.killpg(self.worker.pid, signal.SIGKILL)  # the main process and its children
+        self.worker.wait(10)
+
+    def esp_stats(self) -> dict:
+        import httpx
+        return httpx.get(f"http://127.0.0.1:{ESP_PORT}/stats", timeout=5).json()
+
+    def tick(self) -> str:
+        """What beat does every 15 minutes (here every TICK_EVERY seconds)."""
+        from celery import Celery
+        try:
+            Celery(broker=REDIS).send_task("digest.tasks.dispatch_tick",
+                                           queue=DRILL_ENV["CELERY_QUEUE"], retry=False)
+            return "ok"
+        except Exception as error:  # Redis down: beat's tick would fail the same way
+            return type(error).__name__
+
+    def stop(self) -> None:
+        if self.worker.poll() is None:
+            self.worker.terminate()
+            self.worker.wait(60)
+        self.esp.terminate()
+        self.esp.wait(10)
+        self.redis_stop()
+        self.log.close()
+
+
+def rows_by_status(edition) -> dict:
+    from django.db.models import Count
+
+    from digest.models import Delivery
+    return dict(Delivery.objects.filter(edition=edition).order_by().values_list("status")
+                .annotate(n=Count("pk")))
+
+
+def drive(stack: Stack, readers: int, edition, faults: dict, limit: float = 900) -> float:
+    """Tick, then poll once a second until every row is final, firing each fault once
+    when the ESP has accepted its threshold. Returns the wall time."""
+    started = last_tick = time.perf_counter()
+    stack.tick()
+    pending_faults = sorted(faults.items())
+    while True:
+        time.sleep(1)
+        accepted = stack.esp_stats()["accepted"]
+        while pending_faults and accepted >= pending_faults[0][0]:
+            threshold, fault = pending_faults.pop(0)
+            print(f"  at {accepted:,} accepted ({time.perf_counter() - started:.0f} s): "
+                  f"{fault(stack)}", flush=True)
+        if time.perf_counter() - last_tick >= TICK_EVERY:
+            outcome = stack.tick()
+            if outcome != "ok":
+                print(f"  tick not sent: {outcome}", flush=True)
+            last_tick = time.perf_counter()
+        rows = rows_by_status(edition)
+        open_rows = rows.get("pending", 0) + rows.get("sending", 0)
+        if sum(rows.values()) == readers and open_rows == 0 and not pending_faults:
+            return time.perf_counter() - started
+        if time.perf_counter() - started > limit:
+            raise RuntimeError(f"not done after {limit:.0f} s: {rows}")
+
+
+def kill_and_restart(stack: Stack) -> str:
+    stack.worker_kill()
+    stack.worker_start()
+    return "worker killed with SIGKILL, restarted"
+
+
+def redis_restart(stack: Stack) -> str:
+    stack.redis_stop()
+    time.sleep(5)
+    stack.redis_start()
+    return "Redis stopped without saving (queue lost), started again 5 s later"
+
+
+def check(results: list, claim: str, holds: bool) -> None:
+    results.append(holds)
+    print(f"  [{'ok' if holds else 'FAILED'}] {claim}", flush=True)
+
+
+def drill(name: str, readers: int) -> bool:
+    import django.utils.timezone
+
+    from digest.models import Delivery
+    from subscriptions.models import Subscriber
+
+    now = django.utils.timezone.now()
+    load(readers, 1000, now)
+    edition = now.date()
+    esp_args, faults, refused = [], {}, 0
+    if name == "kill":
+        faults = {readers * share // 4: kill_and_restart for share in (1, 2, 3)}
+    elif name == "redis":
+        faults = {readers * 2 // 5: redis_restart}
+    elif name == "chaos":
+        esp_args = ["--chaos", "500=20,429=10,slow=5", "--refuse-marker", REFUSED]
+        doomed = list(Subscriber.objects.order_by("pk").values_list("pk", flat=True)[::100])
+        for pk in doomed:
+            Subscriber.objects.filter(pk=pk).update(email=f"reader{pk}{REFUSED}@example.org")
+        refused = len(doomed)
+    log = Path(ENV["PAPERBOY_VAR_DIR"]) / f"drill-{name}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("")
+    print(f"\n== {name}: {readers:,} readers (worker log: {log.relative_to(ROOT)})", flush=True)
+    stack = Stack(esp_args, log)
+    try:
+        time.sleep(4)  # worker and ESP up
+        wall = drive(stack, readers, edition, faults)
+        stats = stack.esp_stats()
+    finally:
+        stack.stop()
+    rows = rows_by_status(edition)
+    attempts = list(Delivery.objects.filter(edition=edition).values_list("attempts", flat=True))
+    print(f"  done in {wall:.0f} s; rows {rows}; the ESP accepted {stats['accepted']:,} "
+          f"messages for {stats['recipients']:,} readers ({stats['duplicates']} duplicates); "
+          f"ESP answers {stats['answers']}; attempts per row: max {max(attempts)}, "
+          f"mean {sum(attempts) / len(attempts):.2f}", flush=True)
+    results: list[bool] = []
+    deliverable = readers - refused
+    check(results, f"every deliverable reader's digest reached the ESP "
+                   f"({stats['recipients']:,} of {deliverable:,})",
+          stats["recipients"] == deliverable and rows.get("sent", 0) == deliverable)
+    if name == "kill":
+        # Only a send caught between the ESP's answer and the commit can repeat: at most
+        # one per worker process per kill.
+        check(results, f"duplicates ({stats['duplicates']}) at most one per process per "
+                       f"kill ({3 * PROCESSES})", stats["duplicates"] <= 3 * PROCESSES)
+    elif name == "redis":
+        check(results, f"duplicates ({stats['duplicates']}) at most one per process "
+                       f"({PROCESSES})", stats["duplicates"] <= PROCESSES)
+    elif name == "chaos":
+        slow = stats["answers"].get("slow", 0)
+        check(results, f"duplicates ({stats['duplicates']}) only from answers slower than "
+                       f"the timeout, which the ESP accepted anyway ({slow})",
+              stats["duplicates"] <= slow)
+        failed = Delivery.objects.filter(edition=edition, status="failed")
+        reasons = {reason[:60] for reason in failed.values_list("reason", flat=True)}
+        check(results, f"the {refused} refused readers failed with the ESP's reason "
+                       f"({failed.count()} failed: {sorted(reasons)})",
+              failed.count() == refused and all("422" in r or "inactive" in r for r in reasons))
+        check(results, f"retries bounded: at most 9 attempts per row (max {max(attempts)})",
+              max(attempts) <= 9)
+    return all(results)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("drills", nargs="*", choices=[*DRILLS, []], default=[],
+                        help="which drills (default: all)")
+    parser.add_argument("--subscribers", type=int, default=10_000)
+    args = parser.parse_args(argv)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per poll
+    os.environ.update(DRILL_ENV)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    recreate_database()
+    import django
+
+    django.setup()
+    passed = [drill(name, args.subscribers) for name in args.drills or DRILLS]
+    print(f"\n{sum(passed)} of {len(passed)} drills passed", flush=True)
+    return 0 if all(passed) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
