@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint run worker beat bench-match bench stack clean
+.PHONY: demo test lint run worker beat bench-match bench faults stack clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ bench-match: $(STAMP)
 # (database paperboy_bench, Redis database 4). Takes about 15 minutes on 2 cores.
 bench: $(STAMP)
 	$(PY) -m tests.benchmarks.bench_daily --subscribers 10000 100000
+
+# Fault drills on 10,000 readers: worker SIGKILLed 3 times, Redis restarted, a chaotic ESP.
+# Each prints its result and checks (about 10 minutes in all).
+faults: $(STAMP)
+	$(PY) -m tests.benchmarks.faults
 
 # The production-like stack: gunicorn, a Celery worker, one beat and the fake ESP, on
 # PostgreSQL and Redis (config/Procfile, config/stack.env). Ctrl-C stops it.

@@ -148,8 +148,11 @@ DELIVERY_STUCK_AFTER_SECONDS = env_int("DELIVERY_STUCK_AFTER_SECONDS", 900, mini
 # A pending row no worker has taken this long after it was written, while the send queue
 # is empty, lost its queued task (a broker restart): it is queued again.
 DELIVERY_WAITING_AFTER_SECONDS = env_int("DELIVERY_WAITING_AFTER_SECONDS", 600, minimum=1)
-# First wait before a transiently failed send is retried; doubled on each retry (max 1 h).
+# First wait before a transiently failed send is retried, doubled on each retry up to the
+# longest. Keep the longest well under CELERY_VISIBILITY_TIMEOUT: Redis hands a task
+# waiting longer than that to a second worker.
 SEND_RETRY_BACKOFF_SECONDS = env_int("SEND_RETRY_BACKOFF_SECONDS", 30, minimum=1)
+SEND_RETRY_BACKOFF_MAX_SECONDS = env_int("SEND_RETRY_BACKOFF_MAX_SECONDS", 1800, minimum=1)
 
 # --- Mail -----------------------------------------------------------------
 

@@ -25,7 +25,10 @@ from digest.sources.arxiv import ArxivFeed
 from digest.sources.http import build_client
 
 log = logging.getLogger(__name__)
-MAX_SEND_RETRIES = 8  # with backoff doubling from 30 s: about 1.5 hours of ESP trouble
+# With backoff doubling from 30 s up to 30 minutes: about 3.5 hours of ESP trouble, after
+# which a digest has lost its day anyway. An ESP failing a third of all requests at random
+# still delivers all but one in a million digests.
+MAX_SEND_RETRIES = 12
 
 
 @shared_task(bind=True, max_retries=8)
@@ -152,9 +155,7 @@ def send_digest(self, delivery_id: int) -> dict:
         if self.request.retries >= self.max_retries:
             delivery_give_up(delivery_id=delivery_id, reason=str(failures[0]))
             return {"failed": 1}
-        first = settings.SEND_RETRY_BACKOFF_SECONDS
-        backoff = first * 2 ** self.request.retries * random.uniform(0.8, 1.2)
-        # At most 30 minutes: under Redis's visibility timeout (1 h), past which a waiting
-        # task would be handed out a second time.
-        raise self.retry(countdown=min(1800, max(backoff, failures[0].retry_after or 0)))
+        doubled = settings.SEND_RETRY_BACKOFF_SECONDS * 2 ** self.request.retries
+        backoff = min(settings.SEND_RETRY_BACKOFF_MAX_SECONDS, doubled) * random.uniform(0.8, 1.2)
+        raise self.retry(countdown=max(backoff, failures[0].retry_after or 0))
     return dict(counts)

@@ -38,6 +38,7 @@ class FakeESP:
         self.accepted = 0
         self.recipients: Counter = Counter()  # accepted messages per To address
         self.refuse_marker = ""  # To addresses holding this get a permanent 422
+        self.slow_seconds = 3.0  # how long a "slow" answer takes (then it accepts)
         self.messages: list[dict] = []  # accepted payloads, in order
         self.answers: list[str] = []  # what each request got: ok, 500, 429, 422, slow, 401
         self.script: deque = deque()  # answers to give next, before the chaos
@@ -122,8 +123,12 @@ class FakeESP:
                     return self.reply(404, {"ErrorCode": 404, "Message": "Not here"})
                 if esp.refuse_marker and esp.refuse_marker in payload.get("To", ""):
                     esp.answers.append("422")
-                    return self.reply(422, {"ErrorCode": 406, "Message":
-                                            "You tried to send to inactive recipient(s)."})
+                    # Postmark's own words: Anymail reads the refused addresses from them.
+                    return self.reply(422, {"ErrorCode": 406, "Message": (
+                        "You tried to send to recipient(s) that have been marked as "
+                        f"inactive. Found inactive addresses: {payload['To']}. Inactive "
+                        "recipients are ones that have generated a hard bounce, a spam "
+                        "complaint, or a manual suppression.")})
                 answer = esp.next_answer()
                 if answer == "500":
                     return self.reply(500, {"ErrorCode": 1, "Message": "Internal error"})
@@ -134,7 +139,7 @@ class FakeESP:
                     return self.reply(422, {"ErrorCode": 300,
                                             "Message": "Invalid 'From' address: 'x'."})
                 if answer == "slow":
-                    time.sleep(3)
+                    time.sleep(esp.slow_seconds)
                 message_id = esp.accept(payload)
                 self.reply(200, {"To": payload["To"], "SubmittedAt": "2026-11-23T08:00:00Z",
                                  "MessageID": message_id, "ErrorCode": 0, "Message": "OK"})
@@ -152,9 +157,12 @@ def main() -> None:
                         help="percent of requests to answer each way, at random")
     parser.add_argument("--refuse-marker", default="",
                         help="answer 422 to every message whose To holds this text")
+    parser.add_argument("--slow-seconds", type=float, default=3.0,
+                        help="how long a slow answer takes before accepting the message")
     args = parser.parse_args()
     esp = FakeESP(port=args.port, record=args.record, keep=not args.count_only)
     esp.refuse_marker = args.refuse_marker
+    esp.slow_seconds = args.slow_seconds
     if args.chaos:
         weights = {k: float(v) for k, v in (part.split("=") for part in args.chaos.split(","))}
         answers = [*weights, "ok"]

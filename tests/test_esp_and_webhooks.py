@@ -59,7 +59,7 @@ def test_retries_are_bounded_then_the_row_fails_with_the_reason(papers, esp):
     delivery = Delivery.objects.get(subscriber=reader)
     assert delivery.status == "failed"
     assert delivery.reason.startswith("gave up after retries: AnymailRequestsAPIError")
-    assert delivery.attempts == 9  # the first try and 8 retries
+    assert delivery.attempts == 13  # the first try and 12 retries
     assert esp.messages == []
 
 
@@ -70,6 +70,16 @@ def test_a_permanent_4xx_fails_at_once_with_the_reason(papers, esp):
     delivery = Delivery.objects.get(subscriber=reader)
     assert (delivery.status, delivery.attempts) == ("failed", 1)
     assert "Invalid 'From' address" in delivery.reason
+
+
+def test_an_address_the_esp_refuses_fails_at_once_with_the_esp_reason(papers, esp):
+    refused = make_reader("gone@example.org", interests="sparse autoencoder")
+    make_reader("ada@example.org", interests="sparse autoencoder")
+    esp.refuse_marker = "gone@"  # Postmark's 406: an inactive (suppressed) recipient
+    assert "1 sent" in send() and [m["To"] for m in esp.messages] == ["ada@example.org"]
+    delivery = Delivery.objects.get(subscriber=refused)
+    assert (delivery.status, delivery.attempts) == ("failed", 1)
+    assert delivery.reason.startswith("AnymailRecipientsRefused")
 
 
 def test_a_timeout_is_retried(papers, esp):

@@ -5,7 +5,8 @@ dispatch tick through a real Celery worker (2 processes) on Redis into the fake 
 
 Prints, per N: digests sent, wall time, digests per second, seconds per stage (match and
 build rows in the tick; render, ESP and database summed over the sending processes), peak
-memory of each process, and SQL queries per digest (counted in-process on a sample).
+memory and CPU seconds of each process (and of PostgreSQL), and SQL queries per digest
+(counted in-process on a sample).
 Uses the database paperboy_bench (recreated) and Redis database 4 (flushed).
 """
 
@@ -90,6 +91,24 @@ def peak_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time of every PostgreSQL process (server and backends) so far."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
+                total += cpu_seconds(int(entry.name))
+        except OSError:  # gone meanwhile
+            pass
+    return total
+
+
 def children(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").iterdir():
@@ -125,7 +144,7 @@ def run(subscribers: int, papers: int, processes: int) -> dict:
              "--without-mingle"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         time.sleep(4)  # worker and ESP up
-        started = time.perf_counter()
+        started, postgres_before = time.perf_counter(), postgres_cpu_seconds()
         Celery(broker=REDIS).send_task("digest.tasks.dispatch_tick", queue="bench")
         edition = Delivery.objects.filter(edition=now.date())
         while True:
@@ -138,9 +157,13 @@ def run(subscribers: int, papers: int, processes: int) -> dict:
                 raise RuntimeError(f"not done after 30 minutes: {total} rows, {open_rows} open")
         wall = time.perf_counter() - started
         memory = {"worker (main)": peak_mb(worker.pid)}
+        cpu = {"worker (main)": cpu_seconds(worker.pid)}
         for n, child in enumerate(children(worker.pid), start=1):
             memory[f"worker process {n}"] = peak_mb(child)
+            cpu[f"worker process {n}"] = cpu_seconds(child)
         memory["fake ESP"] = peak_mb(esp.pid)
+        cpu["fake ESP"] = cpu_seconds(esp.pid)
+        cpu["PostgreSQL"] = postgres_cpu_seconds() - postgres_before
         stats = httpx.get(f"http://127.0.0.1:{ESP_PORT}/stats").json()
     finally:
         worker.terminate()
@@ -158,7 +181,7 @@ def run(subscribers: int, papers: int, processes: int) -> dict:
     return {"subscribers": subscribers, "load_s": load_s, "wall": wall, "counts": counts,
             "esp_accepted": stats["accepted"], "match_s": sum(float(m) for m, _ in builds),
             "write_s": sum(float(w) for _, w in builds), "render_s": sums[1], "esp_s": sums[2],
-            "db_s": sums[3], "memory": memory, "queries": queries}
+            "db_s": sums[3], "memory": memory, "cpu": cpu, "queries": queries}
 
 
 def queries_per_digest(now, sample: int = 300) -> float:
@@ -216,6 +239,10 @@ def main(argv=None) -> int:
               f"sending processes)", flush=True)
         print("  peak memory: " + ", ".join(f"{name} {mb:.0f} MB"
                                              for name, mb in row["memory"].items()), flush=True)
+        # On 2 cores the wall time is bounded by the CPU all processes need together.
+        print("  CPU seconds: " + ", ".join(f"{name} {s:.1f}" for name, s in row["cpu"].items())
+              + f"; in all {sum(row['cpu'].values()) / max(sent, 1) * 1000:.2f} ms per digest",
+              flush=True)
         print(f"  SQL queries per digest (build and send, 300 in-process): "
               f"{row['queries']:.1f}", flush=True)
     if len(rows) > 1:
