@@ -115,7 +115,12 @@ class FakeESP:
                                      "duplicates": repeated})
 
             def do_POST(self):
-                payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                length = int(self.headers.get("Content-Length") or 0)
+                try:  # a client killed mid-request leaves a cut-off body
+                    payload = json.loads(self.rfile.read(length))
+                except ValueError:
+                    return self.reply(400, {"ErrorCode": 402,
+                                            "Message": "Received invalid JSON input."})
                 if self.headers.get("X-Postmark-Server-Token") != esp.token:
                     esp.answers.append("401")
                     return self.reply(401, {"ErrorCode": 10, "Message": "Bad token"})
