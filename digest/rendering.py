@@ -159,7 +159,7 @@ def why_html(matched: list[dict]) -> str:
     return _why_html(tuple((line["line"], tuple(line["words"])) for line in matched))
 
 
-@lru_cache(maxsize=20_000)
+@lru_cache(maxsize=4096)  # bounded: worker memory stays flat
 def _why_html(matched: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
     paragraph_open, paragraph_close = _styled('<p class="why">§</p>').split("§")
     code_open, code_close = _tag("code")

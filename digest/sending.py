@@ -84,7 +84,7 @@ def delivery_items(delivery_ids: list[int]) -> dict[int, list[tuple[Paper, list[
     return items
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=4096)  # bounded: worker memory stays flat
 def _reasons(matched_json: str) -> list[dict]:
     """Readers share lines, so items share their reasons: each distinct one parsed once
     (callers only read it)."""
