@@ -34,8 +34,9 @@ bench-match: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m tests.benchmarks.bench_daily --subscribers 10000 100000
 
-# Fault drills on 10,000 readers: worker SIGKILLed 3 times, Redis restarted, a chaotic ESP.
-# Each prints its result and checks (about 10 minutes in all).
+# Fault drills on 10,000 readers: worker SIGKILLed 3 times, Redis restarted, a chaotic ESP,
+# two beats.
+# Each prints its result and checks (about 12 minutes in all).
 faults: $(STAMP)
 	$(PY) -m tests.benchmarks.faults
 

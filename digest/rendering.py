@@ -128,13 +128,14 @@ class Renderer:
             html = self._assemble(page, cards, shown, links["browser_url"])
         # The numbered papers are joined here, not looped over in the template: a template
         # loop over 20 cards cost more than the rest of the digest.
-        papers = "".join(
-            f"\n{number}. {self.card(paper).text}\n" + (f"   Why: {why}\n" if why else "")
-            for number, (paper, matched) in enumerate(items[:shown], start=1)
-            for why in [why_text(matched)])
+        numbered = []
+        for number, (paper, matched) in enumerate(items[:shown], start=1):
+            why = why_text(matched)
+            numbered.append(f"\n{number}. {self.card(paper).text}\n"
+                            + (f"   Why: {why}\n" if why else ""))
         text = render_to_string("emails/digest/body.txt", {
             "edition_label": label, "intro": intro, "more": len(items) - shown, **links,
-            "papers": papers})
+            "papers": "".join(numbered)})
         subject = " ".join(render_to_string("emails/digest/subject.txt", {
             "edition": edition, "count": len(items),
             "first_title": items[0][0].title if items else ""}).split())

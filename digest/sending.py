@@ -2,7 +2,9 @@
 
 The row's status is the only state: pending -> sending (claimed by exactly one worker)
 -> sent | failed | skipped. A crash after the claim leaves the row in "sending"; the
-dispatch tick puts rows stuck there back to pending (the only case that can repeat a mail).
+dispatch tick puts rows stuck there back to pending. A mail repeats only when the ESP took
+it but the database never heard: a crash between its answer and the update, or a request
+that timed out although the ESP accepted it.
 """
 
 import json

@@ -2,13 +2,14 @@
 edition in PostgreSQL, sent by a Celery worker (2 processes) into the fake ESP while
 something breaks. Each drill prints what happened and its checks; exit 1 if one fails.
 
-    python -m tests.benchmarks.faults kill redis chaos
+    python -m tests.benchmarks.faults kill redis chaos beats
 
 kill   SIGKILL the whole worker (main process and children) three times mid-send,
        restarting it each time.
 redis  stop Redis mid-send without saving (every queued task is lost), start it again.
 chaos  the ESP answers 20% 500, 10% 429 with Retry-After, 5% slower than the client's
        timeout (accepting the message anyway), and refuses 1% of the readers for good (422).
+beats  two beats by mistake: every tick is sent twice at the same instant.
 
 The drills run on their own Redis (port 6391, started and stopped here) and database
 (paperboy_bench). The script stands in for beat, sending a dispatch tick every 10 seconds,
@@ -41,7 +42,7 @@ DRILL_ENV = {
 # the chaos drill: retries wait in the worker as tasks with a countdown, which Redis would
 # hand out again too once the timeout is shorter than the countdown.)
 KILL_ENV = {"CELERY_VISIBILITY_TIMEOUT": "30"}
-DRILLS = ["kill", "redis", "chaos"]
+DRILLS = ["kill", "redis", "chaos", "beats"]
 TICK_EVERY = 10  # seconds
 REFUSED = "+refused"  # in the address of the readers the chaotic ESP refuses
 
@@ -121,11 +122,13 @@ def rows_by_status(edition) -> dict:
                 .annotate(n=Count("pk")))
 
 
-def drive(stack: Stack, readers: int, edition, faults: dict, limit: float = 900) -> float:
-    """Tick, then poll once a second until every row is final, firing each fault once
-    when the ESP has accepted its threshold. Returns the wall time."""
+def drive(stack: Stack, readers: int, edition, faults: dict, beats: int = 1,
+          limit: float = 900) -> float:
+    """Tick (once per beat), then poll once a second until every row is final, firing each
+    fault once when the ESP has accepted its threshold. Returns the wall time."""
     started = last_tick = time.perf_counter()
-    stack.tick()
+    for _ in range(beats):
+        stack.tick()
     pending_faults = sorted(faults.items())
     while True:
         time.sleep(1)
@@ -135,7 +138,8 @@ def drive(stack: Stack, readers: int, edition, faults: dict, limit: float = 900)
             print(f"  at {accepted:,} accepted ({time.perf_counter() - started:.0f} s): "
                   f"{fault(stack)}", flush=True)
         if time.perf_counter() - last_tick >= TICK_EVERY:
-            outcome = stack.tick()
+            outcomes = [stack.tick() for _ in range(beats)]
+            outcome = next((o for o in outcomes if o != "ok"), "ok")
             if outcome != "ok":
                 print(f"  tick not sent: {outcome}", flush=True)
             last_tick = time.perf_counter()
@@ -174,7 +178,7 @@ def drill(name: str, readers: int) -> bool:
     now = django.utils.timezone.now()
     load(readers, 1000, now)
     edition = now.date()
-    esp_args, faults, refused, env = [], {}, 0, {}
+    esp_args, faults, refused, env, beats = [], {}, 0, {}, 1
     if name == "kill":
         faults = {readers * share // 4: kill_and_restart for share in (1, 2, 3)}
         env = KILL_ENV
@@ -187,6 +191,8 @@ def drill(name: str, readers: int) -> bool:
         for pk in doomed:
             Subscriber.objects.filter(pk=pk).update(email=f"reader{pk}{REFUSED}@example.org")
         refused = len(doomed)
+    elif name == "beats":
+        beats = 2
     log = Path(ENV["PAPERBOY_VAR_DIR"]) / f"drill-{name}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text("")
@@ -194,7 +200,7 @@ def drill(name: str, readers: int) -> bool:
     stack = Stack(esp_args, log, env)
     try:
         time.sleep(4)  # worker and ESP up
-        wall = drive(stack, readers, edition, faults)
+        wall = drive(stack, readers, edition, faults, beats=beats)
         stats = stack.esp_stats()
     finally:
         stack.stop()
@@ -216,6 +222,10 @@ def drill(name: str, readers: int) -> bool:
         # one per worker process per kill.
         check(results, f"duplicates ({stats['duplicates']}) at most one per process per "
                        f"kill ({3 * PROCESSES})", stats["duplicates"] <= 3 * PROCESSES)
+    elif name == "beats":
+        check(results, f"one row per reader ({sum(rows.values()):,} rows) and no digest twice "
+                       f"({stats['duplicates']} duplicates)",
+              sum(rows.values()) == readers and stats["duplicates"] == 0)
     elif name == "redis":
         check(results, f"duplicates ({stats['duplicates']}) at most one per process "
                        f"({PROCESSES})", stats["duplicates"] <= PROCESSES)
