@@ -69,7 +69,7 @@ def deliveries_send(delivery_ids: list[int], *,
                     counts["retrying"] += 1
                     on_transient(delivery_id, error)
                 else:
-                    counts[outcome.status] += 1
+                    counts[str(outcome.status)] += 1  # "sent", not Status.SENT, in logs
                 if progress:
                     progress(1)
     total = time.perf_counter() - started
