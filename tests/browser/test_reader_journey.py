@@ -64,6 +64,8 @@ def test_sign_up_confirm_change_preferences_and_unsubscribe(site, page, shoot):
     page.goto(link_in(welcome, "manage"))
     page.get_by_label("Interests").fill("title:agent\nnot a (valid -")
     page.get_by_role("button", name="Save").click()
+    # The page comes back with the error beside the field: wait for it before typing again.
+    page.get_by_role("alert").filter(has_text="Line 2").wait_for()
     shoot("preferences-error")
     assert Subscriber.objects.get().interests.startswith("sparse autoencoder")
     page.get_by_label("Interests").fill("title:agent\ndiffus*")
