@@ -5,8 +5,8 @@ dispatch tick through a real Celery worker (2 processes) on Redis into the fake 
 
 Prints, per N: digests sent, wall time, digests per second, seconds per stage (match and
 build rows in the tick; render, ESP and database summed over the sending processes), peak
-memory and CPU seconds of each process (and of PostgreSQL), and SQL queries per digest
-(counted in-process on a sample).
+memory and CPU seconds of each process (and of PostgreSQL: a lower bound), and SQL queries
+per digest (counted in-process on a sample).
 Uses the database paperboy_bench (recreated) and Redis database 4 (flushed).
 """
 
@@ -98,7 +98,9 @@ def cpu_seconds(pid: int) -> float:
 
 
 def postgres_cpu_seconds() -> float:
-    """CPU time of every PostgreSQL process (server and backends) so far."""
+    """CPU time of the PostgreSQL processes (server and backends) running now. A lower bound
+    over a run: backends that closed meanwhile (connections are recycled after a minute)
+    take their CPU time with them."""
     total = 0.0
     for entry in Path("/proc").iterdir():
         try:
@@ -107,6 +109,19 @@ def postgres_cpu_seconds() -> float:
         except OSError:  # gone meanwhile
             pass
     return total
+
+
+def worker_command(processes: int, queue: str) -> list[str]:
+    """A Celery worker with `processes` processes on `queue`, logging each task."""
+    return [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency",
+            str(processes), "--queues", queue, "--loglevel", "INFO", "--without-gossip",
+            "--without-mingle"]
+
+
+def esp_command(port: int, *options: str) -> list[str]:
+    """The fake ESP on `port`, counting messages instead of keeping them."""
+    return [sys.executable, "-m", "tests.fake_esp", "--port", str(port), "--count-only",
+            *options]
 
 
 def children(pid: int) -> list[int]:
@@ -135,13 +150,10 @@ def run(subscribers: int, papers: int, processes: int) -> dict:
     env = {**os.environ, **ENV}
     Path(ENV["PAPERBOY_VAR_DIR"]).mkdir(parents=True, exist_ok=True)
     log_path = Path(ENV["PAPERBOY_VAR_DIR"]) / f"worker-{subscribers}.log"
-    esp = subprocess.Popen([sys.executable, "-m", "tests.fake_esp", "--port", str(ESP_PORT),
-                            "--count-only"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    esp = subprocess.Popen(esp_command(ESP_PORT), cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     with log_path.open("w") as log:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency",
-             str(processes), "--queues", "bench", "--loglevel", "INFO", "--without-gossip",
-             "--without-mingle"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        worker = subprocess.Popen(worker_command(processes, "bench"), cwd=ROOT, env=env,
+                                  stdout=log, stderr=subprocess.STDOUT)
     try:
         time.sleep(4)  # worker and ESP up
         started, postgres_before = time.perf_counter(), postgres_cpu_seconds()

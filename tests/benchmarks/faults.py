@@ -25,7 +25,14 @@ import sys
 import time
 from pathlib import Path
 
-from tests.benchmarks.bench_daily import ENV, ROOT, load, recreate_database
+from tests.benchmarks.bench_daily import (
+    ENV,
+    ROOT,
+    esp_command,
+    load,
+    recreate_database,
+    worker_command,
+)
 
 REDIS_PORT = 6391
 REDIS = f"redis://127.0.0.1:{REDIS_PORT}/0"
@@ -55,9 +62,8 @@ class Stack:
         self.log = log.open("a")
         self.redis = None
         self.redis_start()
-        self.esp = subprocess.Popen(
-            [sys.executable, "-m", "tests.fake_esp", "--port", str(ESP_PORT), "--count-only",
-             *esp_args], cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL)
+        self.esp = subprocess.Popen(esp_command(ESP_PORT, *esp_args), cwd=ROOT, env=self.env,
+                                    stdout=subprocess.DEVNULL)
         self.worker = None
         self.worker_start()
 
@@ -81,9 +87,7 @@ class Stack:
 
     def worker_start(self) -> None:
         self.worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency",
-             str(PROCESSES), "--queues", DRILL_ENV["CELERY_QUEUE"], "--loglevel", "INFO",
-             "--without-gossip", "--without-mingle"], cwd=ROOT, env=self.env,
+            worker_command(PROCESSES, DRILL_ENV["CELERY_QUEUE"]), cwd=ROOT, env=self.env,
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def worker_kill(self) -> None:
