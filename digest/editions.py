@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from digest.matching import Matches, PaperIndex, compile_readers, match
 from digest.models import Delivery, DeliveryItem
@@ -84,12 +84,30 @@ def edition_matches(*, edition: date, subscribers: QuerySet[Subscriber],
     topics = topic_lines()
     for frequency in frequencies or frequencies_due(edition):
         since, until = edition_window(edition=edition, frequency=frequency)
-        index = PaperIndex(paper_docs(papers_between(since=since, until=until)))
+        index = paper_index(since=since, until=until)
         ids = list(subscribers.filter(frequency=frequency).values_list("pk", flat=True))
         for start in range(0, len(ids), BATCH):
             batch = Subscriber.objects.filter(pk__in=ids[start:start + BATCH])
             readers = readers_for(batch, paper_keys=[p.key for p in index.papers])
             yield frequency, match(compile_readers(readers, topics=topics), index)
+
+
+# The edition's index, per process: a worker's build tasks (2,000 readers each) share it and
+# what it has learned (each line's papers, each reason). Rebuilt when a paper of the window
+# is added, removed or changed (every change moves updated_at).
+_INDEXES: dict[tuple, PaperIndex] = {}
+INDEXES_KEPT = 4  # a Monday has a daily and a weekly window
+
+
+def paper_index(*, since: date, until: date) -> PaperIndex:
+    papers = papers_between(since=since, until=until)
+    state = papers.aggregate(count=Count("pk"), changed=Max("updated_at"))
+    key = (since, until, state["count"], state["changed"])
+    if key not in _INDEXES:
+        if len(_INDEXES) >= INDEXES_KEPT:
+            _INDEXES.clear()
+        _INDEXES[key] = PaperIndex(paper_docs(papers))
+    return _INDEXES[key]
 
 
 def deliveries_build(*, edition: date, subscribers: QuerySet[Subscriber],
@@ -113,9 +131,9 @@ def deliveries_build(*, edition: date, subscribers: QuerySet[Subscriber],
 
 
 @transaction.atomic
-def _write(edition: date, frequency: str, matches) -> Built:
+def _write(edition: date, frequency: str, matches: Matches) -> Built:
     keys = matches.readers.keys
-    chosen = {int(keys[row]): matches.ranked(row) for row in range(len(keys))}
+    chosen = {int(keys[row]): matches.items_json(row) for row in range(len(keys))}
     Delivery.objects.bulk_create(
         [Delivery(subscriber_id=key, edition=edition, frequency=frequency,
                   status=Delivery.Status.PENDING if papers else Delivery.Status.SKIPPED,
@@ -127,25 +145,26 @@ def _write(edition: date, frequency: str, matches) -> Built:
                                    status=Delivery.Status.PENDING, items__isnull=True)
     delivery_of = dict(rows.values_list("subscriber_id", "pk"))
     _items_insert([
-        (delivery_of[key], paper.key, rank,
-         [{"line": why.line, "words": why.words} for why in paper.why])
+        (delivery_of[key], paper_key, rank, matched)
         for key, papers in chosen.items() if key in delivery_of
-        for rank, paper in enumerate(papers, start=1)])
+        for rank, (paper_key, matched) in enumerate(papers, start=1)])
     skipped = sum(1 for papers in chosen.values() if not papers)
     return Built(to_send=sorted(delivery_of.values()), skipped=skipped)
 
 
-def _items_insert(rows: list[tuple[int, int, int, list[dict]]]) -> None:
-    """(delivery id, paper id, rank, matched) rows. On PostgreSQL through COPY: a batch's
-    ~40,000 items in a fraction of an INSERT's time. No other build can have written items
-    for these deliveries: writing the unique Delivery rows serialises concurrent builds."""
+def _items_insert(rows: list[tuple[int, int, int, str]]) -> None:
+    """(delivery id, paper id, rank, matched as JSON text) rows. On PostgreSQL through
+    COPY: a batch's ~40,000 items in a fraction of an INSERT's time. No other build can have
+    written items for these deliveries: writing the unique Delivery rows serialises
+    concurrent builds."""
     if connection.vendor != "postgresql":
         DeliveryItem.objects.bulk_create(
-            [DeliveryItem(delivery_id=delivery, paper_id=paper, rank=rank, matched=matched)
+            [DeliveryItem(delivery_id=delivery, paper_id=paper, rank=rank,
+                          matched=json.loads(matched))
              for delivery, paper, rank, matched in rows], ignore_conflicts=True)
         return
     table = connection.ops.quote_name(DeliveryItem._meta.db_table)
     with connection.cursor() as cursor, cursor.cursor.copy(
             f"COPY {table} (delivery_id, paper_id, rank, matched) FROM STDIN") as copy:
         for delivery, paper, rank, matched in rows:
-            copy.write_row((delivery, paper, rank, json.dumps(matched)))
+            copy.write_row((delivery, paper, rank, matched))

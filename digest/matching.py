@@ -15,6 +15,7 @@ Ranking (FILTERS.md): title hits first, then more matched lines, then upvotes, t
 """
 
 import bisect
+import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -99,6 +100,7 @@ class PaperIndex:
         self._term_cache: dict[tuple, tuple[int, int]] = {}
         self._line_cache: dict[tuple, tuple[int, int]] = {}
         self._words_cache: dict[tuple, list[str]] = {}
+        self._reason_cache: dict[tuple, str] = {}
 
     def __len__(self) -> int:
         return len(self.papers)
@@ -169,6 +171,16 @@ class PaperIndex:
         if key not in self._words_cache:
             self._words_cache[key] = self._matched_words(query, position)
         return self._words_cache[key]
+
+    def reason_json(self, query: Query, position: int) -> str:
+        """{"line": ..., "words": [...]}: why the paper at `position` matched the line, as
+        a delivery item stores it. Cached like the words: readers share lines."""
+        key = (query.text, position)
+        found = self._reason_cache.get(key)
+        if found is None:
+            found = self._reason_cache[key] = json.dumps(
+                {"line": query.text, "words": self.matched_words(query, position)})
+        return found
 
     def _matched_words(self, query: Query, position: int) -> list[str]:
         words: list[str] = []
@@ -325,6 +337,19 @@ class Matches:
                                       title_hit=bool(level >= TITLE_LEVEL),
                                       line_count=int(level % TITLE_LEVEL), why=why))
         return result
+
+
+    def items_json(self, row: int) -> list[tuple[int, str]]:
+        """Row `row`'s papers, best first, each with why it matched as the JSON list a
+        delivery item stores: what ranked() says, assembled from cached pieces."""
+        lines = [(query, self.index.line_bits(query)[0]) for query in self.readers.queries(row)]
+        papers, items = self.index.papers, []
+        for position in self.positions[self._span(row)].tolist():
+            bit = 1 << position
+            why = ", ".join(self.index.reason_json(query, position)
+                            for query, matched in lines if matched & bit)
+            items.append((papers[position].key, f"[{why}]"))
+        return items
 
 
 def line_tables(readers: CompiledReaders, index: PaperIndex, words: int):

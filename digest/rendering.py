@@ -40,6 +40,26 @@ def skeleton() -> str:
 
 
 @cache
+def text_skeleton() -> str:
+    """The text part with [[placeholders]] for what differs per reader."""
+    return render_to_string("emails/digest/body.txt")
+
+
+PLACEHOLDER = re.compile(r"\[\[(\w+)\]\]")
+
+
+def fill(page: str, values: dict[str, str]) -> str:
+    """[[name]] -> values[name], in one pass: a value holding "[[...]]" stays as it is."""
+    return PLACEHOLDER.sub(lambda found: values[found.group(1)], page)
+
+
+@lru_cache(maxsize=1024)  # readers of an edition share their first paper
+def subject_of(edition: date, count: int, first_title: str) -> str:
+    return " ".join(render_to_string("emails/digest/subject.txt", {
+        "edition": edition, "count": count, "first_title": first_title}).split())
+
+
+@cache
 def _styled(fragment: str) -> str:
     return _inliner().inline_fragment(fragment, _css("digest.css"))
 
@@ -116,9 +136,7 @@ class Renderer:
         label = f"{edition:%A} {edition.day} {edition:%B %Y}"
         values = {"site_url": settings.SITE_URL, "edition_label": label, "intro": intro,
                   "email": email, **links}
-        page = skeleton()
-        for name, value in values.items():
-            page = page.replace(f"[[{name}]]", escape(value))
+        page = fill(skeleton(), {name: escape(value) for name, value in values.items()})
         cards = [self.card(paper).html.replace("<!--WHY-->", why_html(matched))
                  for paper, matched in items]
         shown = len(cards)
@@ -126,19 +144,16 @@ class Renderer:
         while len(html.encode()) > MAX_HTML_BYTES and shown > 1:
             shown -= 1
             html = self._assemble(page, cards, shown, links["browser_url"])
-        # The numbered papers are joined here, not looped over in the template: a template
-        # loop over 20 cards cost more than the rest of the digest.
         numbered = []
         for number, (paper, matched) in enumerate(items[:shown], start=1):
             why = why_text(matched)
             numbered.append(f"\n{number}. {self.card(paper).text}\n"
                             + (f"   Why: {why}\n" if why else ""))
-        text = render_to_string("emails/digest/body.txt", {
-            "edition_label": label, "intro": intro, "more": len(items) - shown, **links,
-            "papers": "".join(numbered)})
-        subject = " ".join(render_to_string("emails/digest/subject.txt", {
-            "edition": edition, "count": len(items),
-            "first_title": items[0][0].title if items else ""}).split())
+        more = len(items) - shown
+        text = fill(text_skeleton(), {
+            **values, "papers": "".join(numbered),
+            "more": f"\n{more} more papers matched: {links['browser_url']}\n" if more else ""})
+        subject = subject_of(edition, len(items), items[0][0].title if items else "")
         return Digest(subject=subject, html=html, text=text, papers=shown)
 
     @staticmethod
@@ -156,24 +171,32 @@ def why_html(matched: list[dict]) -> str:
     The lines are what the reader typed: escaped like everything else that is theirs."""
     if not matched:
         return ""
-    # Readers share lines ("language model"): each distinct reason is built once.
-    return _why_html(tuple((line["line"], tuple(line["words"])) for line in matched))
+    opening, closing = _why_paragraph()
+    reasons = "; ".join(_reason_html(line["line"], tuple(line["words"])) for line in matched)
+    return f"{opening}Why: {reasons}{closing}"
 
 
-@lru_cache(maxsize=4096)  # bounded: worker memory stays flat
-def _why_html(matched: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
-    paragraph_open, paragraph_close = _styled('<p class="why">§</p>').split("§")
+@cache
+def _why_paragraph() -> tuple[str, str]:
+    opening, closing = _styled('<p class="why">§</p>').split("§")
+    return opening, closing
+
+
+# Readers share lines, and a line matches few words of a paper: an edition has a few thousand
+# distinct (line, words) reasons, however many readers, so each is built once. Bounded:
+# worker memory stays flat.
+@lru_cache(maxsize=16384)
+def _reason_html(line: str, words: tuple[str, ...]) -> str:
     code_open, code_close = _tag("code")
     mark_open, mark_close = _tag("mark")
-    reasons = []
-    for line, words in matched:
-        marked = ", ".join(f"{mark_open}{escape(word)}{mark_close}" for word in words)
-        reasons.append(f"{code_open}{escape(line)}{code_close}"
-                       + (f": {marked}" if marked else ""))
-    return f"{paragraph_open}Why: {'; '.join(reasons)}{paragraph_close}"
+    marked = ", ".join(f"{mark_open}{escape(word)}{mark_close}" for word in words)
+    return f"{code_open}{escape(line)}{code_close}" + (f": {marked}" if marked else "")
 
 
 def why_text(matched: list[dict]) -> str:
-    return "; ".join(
-        f"{line['line']}" + (f" ({', '.join(line['words'])})" if line["words"] else "")
-        for line in matched)
+    return "; ".join(_reason_text(line["line"], tuple(line["words"])) for line in matched)
+
+
+@lru_cache(maxsize=16384)
+def _reason_text(line: str, words: tuple[str, ...]) -> str:
+    return line + (f" ({', '.join(words)})" if words else "")

@@ -10,9 +10,10 @@ from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 
-from digest.editions import deliveries_build, subscribers_for_edition
+from digest.editions import deliveries_build, edition_window, subscribers_for_edition
 from digest.models import Delivery, DeliveryItem
 from digest.rendering import MAX_HTML_BYTES, Renderer
+from digest.selectors import papers_between
 from digest.sending import view_token
 from tests.delivery_fixtures import EDITION, make_reader
 from tests.web import tamper
@@ -138,6 +139,22 @@ def test_a_paper_sent_once_is_not_sent_again_in_a_later_edition(readers):
         titles.findall(mail.outbox[0].alternatives[0][0]))
     assert Delivery.objects.get(subscriber=readers["ada"], edition="2026-11-22").reason == (
         "no matches")
+
+
+def test_a_paper_changed_between_two_builds_is_matched_as_it_is_now(papers):
+    """Each worker process keeps the edition's index between build tasks; a changed paper
+    is seen all the same."""
+    reader = make_reader("ada@example.org", interests="quokka")
+    assert "0 sent, 1 skipped (no matches)" in send()
+    since, until = edition_window(edition=EDITION, frequency="daily")
+    paper = papers_between(since=since, until=until).order_by("pk").first()
+    paper.title = "Quokka-scale sparse models"
+    paper.save()
+    Delivery.objects.all().delete()
+    send()
+    delivery = Delivery.objects.get(subscriber=reader)
+    assert delivery.status == "sent" and list(delivery.papers.all()) == [paper]
+    assert "Quokka-scale sparse models" in mail.outbox[0].alternatives[0][0]
 
 
 def test_weekly_readers_get_the_monday_edition(papers):

@@ -193,3 +193,18 @@ def test_a_suppressed_reader_queued_earlier_is_never_mailed(client, hooks, reade
     assert "ada@example.org" not in [m["To"] for m in esp.messages]
     assert Delivery.objects.get(subscriber=readers["ada"]).reason == "subscriber is complained"
     assert Subscriber.objects.get(email="ada@example.org").status == "complained"
+
+
+def test_the_esp_connection_still_honours_the_proxy_variables(readers, esp, monkeypatch):
+    """The ESP session reads the environment once, not per message: still read, though."""
+    for name in ("http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    send()
+    assert esp.messages == []
+    failed = Delivery.objects.exclude(reason="no matches")
+    assert failed and all(d.status == "failed" and "ProxyError" in d.reason for d in failed)
+    failed.update(status="pending")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    send()
+    assert len(esp.messages) == len(failed) == Delivery.objects.filter(status="sent").count()

@@ -1,6 +1,7 @@
 """The compiled matcher: ranking, limits, topics, exclusions, and agreement with the obvious
 evaluator on random papers and lines (hypothesis)."""
 
+import json
 from datetime import date
 
 from hypothesis import HealthCheck, assume, given, settings
@@ -166,9 +167,13 @@ def test_ranked_digests_agree_with_the_per_reader_loop(papers, readers, extra):
                limit=r.limit, sent=r.sent | extra.draw(st.frozensets(
                    st.sampled_from([p.key for p in papers]), max_size=2)))
         for r in readers]
-    ranked, _ = run(readers, topics=topics, papers=papers)
-    for reader, result in zip(readers, ranked, strict=True):
+    ranked, matches = run(readers, topics=topics, papers=papers)
+    for row, (reader, result) in enumerate(zip(readers, ranked, strict=True)):
         assert result == rank_for_reader(reader, papers, topics)
+        # What a delivery item stores, from cached pieces, says what ranked() says.
+        assert [(key, json.loads(why)) for key, why in matches.items_json(row)] == [
+            (paper.key, [{"line": w.line, "words": w.words} for w in paper.why])
+            for paper in matches.ranked(row)]
 
 
 @settings(max_examples=300, deadline=None)
