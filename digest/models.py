@@ -100,6 +100,9 @@ class Delivery(models.Model):
     reason = models.TextField(blank=True, help_text="Why it was skipped or failed.")
     esp_message_id = models.CharField(max_length=200, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    maybe_sent = models.BooleanField(
+        default=False, help_text="An earlier try may have reached the ESP (it timed out, or "
+        "its worker died mid-send): the ESP is asked before the digest is sent again.")
     papers = models.ManyToManyField(Paper, through="DeliveryItem", related_name="deliveries")
     created_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)

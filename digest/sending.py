@@ -23,6 +23,7 @@ from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.urls import reverse
 
+from digest.esp_lookup import LookupFailed, message_at_esp
 from digest.models import Delivery, DeliveryItem, Paper
 from digest.rendering import Digest, Renderer
 from subscriptions.emails import message_build, subscriber_links, unsubscribe_headers
@@ -33,11 +34,14 @@ VIEW_SALT = "paperboy.digest.view"
 
 
 class TransientSendError(Exception):
-    """The ESP or the network failed in a way that a later try may not (429, 5xx, timeout)."""
+    """The ESP or the network failed in a way that a later try may not (429, 5xx, timeout).
+    `maybe_sent`: the network failed after the request may have reached the ESP."""
 
-    def __init__(self, reason: str, retry_after: float | None = None):
+    def __init__(self, reason: str, retry_after: float | None = None,
+                 maybe_sent: bool = False):
         super().__init__(reason)
         self.retry_after = retry_after
+        self.maybe_sent = maybe_sent
 
 
 @dataclass(frozen=True)
@@ -137,9 +141,10 @@ def _transient(error: Exception) -> TransientSendError | None:
         retry_after = response.headers.get("Retry-After") if response is not None else None
         seconds = retry_after and retry_after.isascii() and retry_after.isdigit()
         wait = float(retry_after) if seconds else None
-        return TransientSendError(first_line(error), wait)
+        # No answer at all (a timeout, a dropped connection): the ESP may have the message.
+        return TransientSendError(first_line(error), wait, maybe_sent=status is None)
     if isinstance(error, OSError):  # the network itself
-        return TransientSendError(first_line(error))
+        return TransientSendError(first_line(error), maybe_sent=True)
     return None
 
 
@@ -161,6 +166,16 @@ def delivery_send(*, delivery_id: int, renderer: Renderer, now: datetime, site_u
     if delivery is None:
         delivery = Delivery.objects.select_related("subscriber").get(pk=delivery_id)
     subscriber = delivery.subscriber
+    if delivery.maybe_sent:  # an earlier try may have reached the ESP: ask it first
+        try:
+            found = message_at_esp(connection, delivery_id)
+        except LookupFailed as error:
+            Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING).update(
+                status=Delivery.Status.PENDING, reason=str(error))
+            raise TransientSendError(str(error)) from error
+        if found:
+            return _finish(delivery_id, Delivery.Status.SENT, esp_message_id=found, sent_at=now,
+                           reason="the ESP already had it: an earlier try had reached it")
     if items is None:
         items = delivery_items([delivery_id])[delivery_id]
     started = time.perf_counter()
@@ -186,8 +201,9 @@ def delivery_send(*, delivery_id: int, renderer: Renderer, now: datetime, site_u
         transient = _transient(error)
         if transient is None:
             return _finish(delivery_id, Delivery.Status.FAILED, reason=first_line(error))
+        maybe_sent = {"maybe_sent": True} if transient.maybe_sent else {}
         Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING).update(
-            status=Delivery.Status.PENDING, reason=str(transient))
+            status=Delivery.Status.PENDING, reason=str(transient), **maybe_sent)
         raise transient from error
     timings["esp_s"] += time.perf_counter() - started
     esp_id = getattr(getattr(message, "anymail_status", None), "message_id", None) or ""
@@ -248,7 +264,8 @@ def deliveries_requeue_stuck(*, now: datetime, stuck_after: timedelta) -> list[i
                                          claimed_at__lt=now - stuck_after)
                  .values_list("pk", flat=True))
     Delivery.objects.filter(pk__in=stuck, status=Delivery.Status.SENDING).update(
-        status=Delivery.Status.PENDING, reason="requeued: its worker stopped mid-send")
+        status=Delivery.Status.PENDING, reason="requeued: its worker stopped mid-send",
+        maybe_sent=True)  # it may have stopped after the ESP took the digest
     if stuck:
         log.warning("requeued %d deliveries stuck in sending", len(stuck))
     return stuck

@@ -17,6 +17,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs
 
 TOKEN = "fake-postmark-token"
 
@@ -37,6 +38,9 @@ class FakeESP:
         self.keep = keep  # keep every payload in memory (tests); a benchmark only counts
         self.accepted = 0
         self.recipients: Counter = Counter()  # accepted messages per To address
+        self.by_metadata: dict[tuple[str, str], list[str]] = {}  # (key, value) -> message ids
+        self.searches = 0  # GET /messages/outbound requests
+        self.search_script: deque = deque()  # answers to the next searches: "500", "401"
         self.refuse_marker = ""  # To addresses holding this get a permanent 422
         self.slow_seconds = 3.0  # how long a "slow" answer takes (then it accepts)
         self.messages: list[dict] = []  # accepted payloads, in order
@@ -77,6 +81,8 @@ class FakeESP:
         with self.lock:
             self.accepted += 1
             self.recipients[payload.get("To", "")] += 1
+            for key, value in (payload.get("Metadata") or {}).items():
+                self.by_metadata.setdefault((key, str(value)), []).append(message_id)
             if self.keep:
                 self.messages.append({**payload, "MessageID": message_id})
             if self.record:
@@ -105,14 +111,37 @@ class FakeESP:
                 self.wfile.write(data)
 
             def do_GET(self):
-                if self.path.rstrip("/") != "/stats":
+                path, _, query = self.path.partition("?")
+                if path.rstrip("/") == "/messages/outbound":
+                    return self.search(parse_qs(query))
+                if path.rstrip("/") != "/stats":
                     return self.reply(404, {"Message": "Not here"})
                 with esp.lock:
                     answers = {a: esp.answers.count(a) for a in set(esp.answers)}
                     repeated = sum(n - 1 for n in esp.recipients.values())
                     self.reply(200, {"accepted": esp.accepted, "answers": answers,
                                      "recipients": len(esp.recipients),
-                                     "duplicates": repeated})
+                                     "duplicates": repeated, "searches": esp.searches})
+
+            def search(self, query: dict[str, list[str]]):
+                """Postmark's outbound message search, by one metadata field (all we need)."""
+                with esp.lock:
+                    esp.searches += 1
+                    scripted = esp.search_script.popleft() if esp.search_script else "ok"
+                if scripted == "500":
+                    return self.reply(500, {"ErrorCode": 1, "Message": "Internal error"})
+                if scripted == "401" or self.headers.get("X-Postmark-Server-Token") != esp.token:
+                    return self.reply(401, {"ErrorCode": 10, "Message": "Bad token"})
+                if "count" not in query or "offset" not in query:
+                    return self.reply(422, {"ErrorCode": 600, "Message": "Count is required."})
+                metadata = [(name.removeprefix("metadata_"), values[0])
+                            for name, values in query.items() if name.startswith("metadata_")]
+                with esp.lock:
+                    found = esp.by_metadata.get(metadata[0], []) if metadata else []
+                    count = int(query["count"][0])
+                    self.reply(200, {"TotalCount": len(found), "Messages": [
+                        {"MessageID": message_id, "Status": "Sent"}
+                        for message_id in reversed(found[-count:])]})
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
@@ -143,9 +172,12 @@ class FakeESP:
                 if answer == "422":
                     return self.reply(422, {"ErrorCode": 300,
                                             "Message": "Invalid 'From' address: 'x'."})
-                if answer == "slow":
+                if answer == "stall":  # no answer in time, and nothing taken
                     time.sleep(esp.slow_seconds)
+                    return self.reply(503, {"ErrorCode": 1, "Message": "Gave up"})
                 message_id = esp.accept(payload)
+                if answer == "slow":  # taken, but the answer comes after the client gave up
+                    time.sleep(esp.slow_seconds)
                 self.reply(200, {"To": payload["To"], "SubmittedAt": "2026-11-23T08:00:00Z",
                                  "MessageID": message_id, "ErrorCode": 0, "Message": "OK"})
 

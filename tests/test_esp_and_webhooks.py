@@ -82,12 +82,46 @@ def test_an_address_the_esp_refuses_fails_at_once_with_the_esp_reason(papers, es
     assert delivery.reason.startswith("AnymailRecipientsRefused")
 
 
-def test_a_timeout_is_retried(papers, esp):
+def test_a_timeout_the_esp_took_anyway_is_found_there_not_sent_twice(papers, esp):
+    reader = make_reader("ada@example.org", interests="sparse autoencoder")
+    esp.script.append("slow")  # the ESP takes the message, but answers after the timeout
+    send()
+    delivery = Delivery.objects.get(subscriber=reader)
+    assert esp.answers == ["slow"] and esp.searches == 1
+    assert [m["To"] for m in esp.messages] == ["ada@example.org"]
+    assert delivery.status == "sent" and delivery.maybe_sent and delivery.attempts == 2
+    assert delivery.esp_message_id == esp.messages[0]["MessageID"]
+    assert delivery.reason == "the ESP already had it: an earlier try had reached it"
+
+
+def test_a_timeout_the_esp_did_not_take_is_sent_again(papers, esp):
+    reader = make_reader("ada@example.org", interests="sparse autoencoder")
+    esp.script.append("stall")  # no answer in time, nothing taken
+    send()
+    delivery = Delivery.objects.get(subscriber=reader)
+    assert esp.answers == ["stall", "ok"] and esp.searches == 1
+    assert [m["To"] for m in esp.messages] == ["ada@example.org"]
+    assert delivery.status == "sent" and delivery.esp_message_id == esp.messages[0]["MessageID"]
+
+
+def test_an_esp_that_cannot_be_asked_now_is_asked_again_later(papers, esp):
     reader = make_reader("ada@example.org", interests="sparse autoencoder")
     esp.script.append("slow")
+    esp.search_script.append("500")
+    send()
+    delivery = Delivery.objects.get(subscriber=reader)
+    assert esp.searches == 2 and len(esp.messages) == 1
+    assert delivery.status == "sent" and delivery.attempts == 3
+
+
+def test_an_esp_that_refuses_the_search_gets_the_digest_again(papers, esp):
+    """As before there was a search: a repeat is possible, and the ESP counts it."""
+    reader = make_reader("ada@example.org", interests="sparse autoencoder")
+    esp.script.append("slow")
+    esp.search_script.append("401")
     send()
     assert Delivery.objects.get(subscriber=reader).status == "sent"
-    assert esp.answers[:2] == ["slow", "ok"]
+    assert [m["To"] for m in esp.messages] == ["ada@example.org"] * 2
 
 
 def test_the_dispatch_tick_sends_each_reader_at_their_own_hour(papers, monkeypatch, esp):
