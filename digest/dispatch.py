@@ -31,7 +31,7 @@ from subscriptions.emails import message_build, subscriber_links, unsubscribe_he
 from subscriptions.models import Subscriber
 
 log = logging.getLogger(__name__)
-CHUNK = 50  # deliveries per send task
+CHUNK = 100  # deliveries per send task
 
 
 def sender_domain() -> str:

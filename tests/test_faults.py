@@ -50,7 +50,7 @@ def test_a_digest_whose_sender_died_after_the_esp_took_it_is_not_sent_again(
         raise SystemExit("SIGKILL")  # after the ESP's answer, before the database heard
 
     with monkeypatch.context() as patch:
-        patch.setattr("digest.sending._finish", killed)
+        patch.setattr("digest.sending._record_sent", killed)
         with pytest.raises(SystemExit):
             deliveries_send([delivery_id], on_transient=lambda *args: None)
     assert Delivery.objects.get(pk=delivery_id).status == "sending"
