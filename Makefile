@@ -30,13 +30,13 @@ bench-match: $(STAMP)
 	$(PY) -m tests.benchmarks.bench_matching
 
 # The daily-run benchmark: 10k and 100k readers through a real worker into the fake ESP
-# (database paperboy_bench, Redis database 4). Takes about 15 minutes on 2 cores.
+# (database paperboy_bench, Redis database 4). Takes about 5 minutes on 2 cores.
 bench: $(STAMP)
 	$(PY) -m tests.benchmarks.bench_daily --subscribers 10000 100000
 
 # Fault drills on 10,000 readers: worker SIGKILLed 3 times, Redis restarted, a chaotic ESP,
 # two beats.
-# Each prints its result and checks (about 12 minutes in all).
+# Each prints its result and checks (about 7 minutes in all).
 faults: $(STAMP)
 	$(PY) -m tests.benchmarks.faults
 

@@ -110,7 +110,8 @@ class DeliveryAdmin(admin.ModelAdmin):
     inlines = [DeliveryItemInline]
     actions = ["retry_failed"]
     readonly_fields = ["subscriber", "edition", "frequency", "status", "reason", "esp_message_id",
-                       "attempts", "created_at", "claimed_at", "sent_at", "updated_at"]
+                       "attempts", "maybe_sent", "created_at", "claimed_at", "sent_at",
+                       "updated_at"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(papers_total=Count("items"))
