@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 FIELDS_OF = {ANY: ("title", "abstract", "keywords"), "title": ("title",),
              "author": ("authors",)}
 CHUNK = 50_000  # readers ranked at once; bounds peak memory
+# (line, paper) explanations an index keeps. A worker keeps its edition's index across build
+# tasks; with readers' own lines the pairs could grow with the readers, so they are bounded
+# (about 40 MB at 75,000 in the benchmark).
+WHY_KEPT = 100_000
 
 
 @dataclass(frozen=True)
@@ -169,6 +173,8 @@ class PaperIndex:
         Cached: thousands of readers share a line, and each digest asks for its papers."""
         key = (query.key, position)
         if key not in self._words_cache:
+            if len(self._words_cache) >= WHY_KEPT:  # bounded: a worker's memory stays flat
+                self._words_cache.clear()
             self._words_cache[key] = self._matched_words(query, position)
         return self._words_cache[key]
 
@@ -178,6 +184,8 @@ class PaperIndex:
         key = (query.text, position)
         found = self._reason_cache.get(key)
         if found is None:
+            if len(self._reason_cache) >= WHY_KEPT:
+                self._reason_cache.clear()
             found = self._reason_cache[key] = json.dumps(
                 {"line": query.text, "words": self.matched_words(query, position)})
         return found
@@ -337,7 +345,6 @@ class Matches:
                                       title_hit=bool(level >= TITLE_LEVEL),
                                       line_count=int(level % TITLE_LEVEL), why=why))
         return result
-
 
     def items_json(self, row: int) -> list[tuple[int, str]]:
         """Row `row`'s papers, best first, each with why it matched as the JSON list a

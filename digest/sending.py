@@ -2,9 +2,10 @@
 
 The row's status is the only state: pending -> sending (claimed by exactly one worker)
 -> sent | failed | skipped. A crash after the claim leaves the row in "sending"; the
-dispatch tick puts rows stuck there back to pending. A mail repeats only when the ESP took
-it but the database never heard: a crash between its answer and the update, or a request
-that timed out although the ESP accepted it.
+dispatch tick puts rows stuck there back to pending. Such a row, and one whose request got no
+answer (a timeout, a dropped connection), may have reached the ESP all the same: it is marked
+maybe_sent, and its next try asks the ESP before sending (digest/esp_lookup.py), so the mail
+repeats only with an ESP that cannot be asked.
 """
 
 import json

@@ -192,3 +192,14 @@ def test_any_unicode_line_parses_or_fails_with_a_filter_error(anything):
 def test_any_unicode_paper_can_be_indexed(title, abstract, authors):
     index = PaperIndex([PaperDoc(key=1, title=title, abstract=abstract, authors=tuple(authors))])
     assert len(index) == 1
+
+
+def test_the_explanations_an_index_keeps_are_bounded_and_answers_stay_the_same(monkeypatch):
+    readers = [Reader(key=n, lines=("agent", "language", "cat:cs.LG", "diffusion")[: 1 + n % 4])
+               for n in range(8)]
+    _, unbounded = run(readers)
+    expected = [unbounded.items_json(row) for row in range(len(readers))]
+    monkeypatch.setattr("digest.matching.WHY_KEPT", 3)
+    _, bounded = run(readers)
+    assert [bounded.items_json(row) for row in range(len(readers))] == expected
+    assert len(bounded.index._words_cache) <= 3 and len(bounded.index._reason_cache) <= 3
