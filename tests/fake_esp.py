@@ -1,7 +1,9 @@
 """A small fake ESP speaking Postmark's API on 127.0.0.1, for tests and the load stack.
 
 It records every message it accepts and can be told to answer 500, 429 (with Retry-After),
-422, or slowly. Anymail's real Postmark backend talks to it (POSTMARK_API_URL).
+422, too late (having accepted the message) or not at all; like Postmark it finds sent
+messages by their metadata (GET /messages/outbound?metadata_KEY=VALUE). Anymail's real
+Postmark backend talks to it (POSTMARK_API_URL).
 
     python -m tests.fake_esp --port 8025 --record var/esp.jsonl
 """
@@ -42,7 +44,7 @@ class FakeESP:
         self.searches = 0  # GET /messages/outbound requests
         self.search_script: deque = deque()  # answers to the next searches: "500", "401"
         self.refuse_marker = ""  # To addresses holding this get a permanent 422
-        self.slow_seconds = 3.0  # how long a "slow" answer takes (then it accepts)
+        self.slow_seconds = 3.0  # how long a "slow" (accepted) or "stall" (not) answer takes
         self.messages: list[dict] = []  # accepted payloads, in order
         self.answers: list[str] = []  # what each request got: ok, 500, 429, 422, slow, 401
         self.script: deque = deque()  # answers to give next, before the chaos
@@ -195,7 +197,7 @@ def main() -> None:
     parser.add_argument("--refuse-marker", default="",
                         help="answer 422 to every message whose To holds this text")
     parser.add_argument("--slow-seconds", type=float, default=3.0,
-                        help="how long a slow answer takes before accepting the message")
+                        help="how long a slow answer takes (the message is accepted first)")
     args = parser.parse_args()
     esp = FakeESP(port=args.port, record=args.record, keep=not args.count_only)
     esp.refuse_marker = args.refuse_marker
