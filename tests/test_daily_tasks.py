@@ -9,7 +9,9 @@ from celery.exceptions import Retry
 from django.core.management import call_command
 from django.utils import timezone
 
+from digest.ingestion import ingest_hf
 from digest.models import IngestRun, Paper
+from digest.sources import hf_daily
 from digest.tasks import ingest_daily
 from tests.sources import FakeInternet, atom_file, json_file
 
@@ -44,6 +46,41 @@ def test_a_failed_daily_ingest_is_recorded_and_retried_later(internet):
         ingest_daily()
     assert IngestRun.objects.filter(status="failed").count() == 2
     assert IngestRun.objects.filter(status="succeeded").count() == 1
+
+
+HF_FAULTS = {  # what each of the two Hugging Face fetches (yesterday, today) gets
+    "timing out": lambda: [httpx.ReadTimeout("timed out")] * 5,
+    "answering 500": lambda: [httpx.Response(500)] * 5,
+    "sending malformed JSON": lambda: [json_file("hf_malformed.json")],
+    "failing after its first page": lambda: [json_file("hf_day_page0.json"),
+                                             *[httpx.Response(503)] * 5],
+}
+
+
+@pytest.mark.parametrize("fault", HF_FAULTS)
+def test_hugging_face_failing_is_a_failed_run_without_partial_rows_retried_later(
+        internet, monkeypatch, fault):
+    monkeypatch.setitem(ingest_hf.__kwdefaults__, "sleep", lambda seconds: None)  # backoff
+    monkeypatch.setitem(hf_daily.fetch_listing.__kwdefaults__, "page_size", 2)  # 2 pages
+    internet.queue("huggingface.co", *HF_FAULTS[fault](), *HF_FAULTS[fault]())
+    internet.queue("rss.arxiv.org", atom_file("arxiv_cs_lg_cl.xml"))
+    asked = {}
+    monkeypatch.setattr(ingest_daily, "retry", lambda **options: asked.update(options) or Retry())
+    with pytest.raises(Retry):
+        ingest_daily()
+    assert asked == {"countdown": 15 * 60}  # the task runs again in 15 minutes
+    failed = IngestRun.objects.filter(source="hf", status="failed")
+    assert failed.count() == 2
+    assert all(run.error and "\n" not in run.error for run in failed)
+    assert not Paper.objects.filter(featured_on__isnull=False).exists()  # nothing from HF
+    # The retry, with Hugging Face answering again, stores the day.
+    internet.queue("huggingface.co", json_file("hf_day_page0.json"),
+                   json_file("hf_day_page1.json"), json_file("hf_day_page0.json"),
+                   json_file("hf_day_page1.json"))
+    internet.queue("rss.arxiv.org", atom_file("arxiv_cs_lg_cl.xml"))
+    ingest_daily()
+    assert IngestRun.objects.filter(source="hf", status="succeeded").count() == 2
+    assert Paper.objects.filter(featured_on__isnull=False).exists()
 
 
 def test_the_demo_falls_back_to_the_sample_when_offline(internet):
