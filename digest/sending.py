@@ -171,8 +171,7 @@ def delivery_send(*, delivery_id: int, renderer: Renderer, now: datetime, site_u
         try:
             found = message_at_esp(connection, delivery_id)
         except LookupFailed as error:
-            Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING).update(
-                status=Delivery.Status.PENDING, reason=str(error))
+            _back_to_pending(delivery_id, reason=str(error))
             raise TransientSendError(str(error)) from error
         if found:
             return _record_sent(delivery_id, esp_message_id=found, now=now,
@@ -202,9 +201,7 @@ def delivery_send(*, delivery_id: int, renderer: Renderer, now: datetime, site_u
         transient = _transient(error)
         if transient is None:
             return _finish(delivery_id, Delivery.Status.FAILED, reason=first_line(error))
-        maybe_sent = {"maybe_sent": True} if transient.maybe_sent else {}
-        Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING).update(
-            status=Delivery.Status.PENDING, reason=str(transient), **maybe_sent)
+        _back_to_pending(delivery_id, reason=str(transient), maybe_sent=transient.maybe_sent)
         raise transient from error
     timings["esp_s"] += time.perf_counter() - started
     esp_id = getattr(getattr(message, "anymail_status", None), "message_id", None) or ""
@@ -260,6 +257,14 @@ def _record_sent(delivery_id: int, *, esp_message_id: str, now: datetime,
     with connection.cursor() as cursor:
         cursor.execute(RECORD_SENT, [reason, esp_message_id, now, delivery_id])
     return Outcome(Delivery.Status.SENT, reason)
+
+
+def _back_to_pending(delivery_id: int, *, reason: str, maybe_sent: bool = False) -> None:
+    """sending -> pending, to be tried again; `maybe_sent` marks (never unmarks) a try that
+    may have reached the ESP."""
+    flag = {"maybe_sent": True} if maybe_sent else {}
+    Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING).update(
+        status=Delivery.Status.PENDING, reason=reason, **flag)
 
 
 def _finish(delivery_id: int, status: str, reason: str = "", **fields) -> Outcome:
