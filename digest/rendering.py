@@ -64,9 +64,10 @@ def _styled(fragment: str) -> str:
     return _inliner().inline_fragment(fragment, _css("digest.css"))
 
 
-def _tag(name: str) -> tuple[str, str]:
-    """The opening and closing tags of an element as the stylesheet styles it."""
-    opening, closing = _styled(f"<{name}>§</{name}>").split("§")
+def _tag(name: str, css_class: str = "") -> tuple[str, str]:
+    """The opening and closing tags of an element (of a class) as the stylesheet styles it."""
+    attributes = f' class="{css_class}"' if css_class else ""
+    opening, closing = _styled(f"<{name}{attributes}>§</{name}>").split("§")
     return opening, closing
 
 
@@ -171,15 +172,9 @@ def why_html(matched: list[dict]) -> str:
     The lines are what the reader typed: escaped like everything else that is theirs."""
     if not matched:
         return ""
-    opening, closing = _why_paragraph()
+    opening, closing = _tag("p", "why")
     reasons = "; ".join(_reason_html(line["line"], tuple(line["words"])) for line in matched)
     return f"{opening}Why: {reasons}{closing}"
-
-
-@cache
-def _why_paragraph() -> tuple[str, str]:
-    opening, closing = _styled('<p class="why">§</p>').split("§")
-    return opening, closing
 
 
 # Readers share lines, and a line matches few words of a paper: an edition has a few thousand
@@ -194,9 +189,6 @@ def _reason_html(line: str, words: tuple[str, ...]) -> str:
 
 
 def why_text(matched: list[dict]) -> str:
-    return "; ".join(_reason_text(line["line"], tuple(line["words"])) for line in matched)
-
-
-@lru_cache(maxsize=16384)
-def _reason_text(line: str, words: tuple[str, ...]) -> str:
-    return line + (f" ({', '.join(words)})" if words else "")
+    return "; ".join(
+        f"{line['line']}" + (f" ({', '.join(line['words'])})" if line["words"] else "")
+        for line in matched)

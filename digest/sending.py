@@ -200,7 +200,7 @@ def delivery_send(*, delivery_id: int, renderer: Renderer, now: datetime, site_u
         timings["esp_s"] += time.perf_counter() - started
         transient = _transient(error)
         if transient is None:
-            return _finish(delivery_id, Delivery.Status.FAILED, reason=first_line(error))
+            return _record_failed(delivery_id, reason=first_line(error))
         _back_to_pending(delivery_id, reason=str(transient), maybe_sent=transient.maybe_sent)
         raise transient from error
     timings["esp_s"] += time.perf_counter() - started
@@ -267,10 +267,11 @@ def _back_to_pending(delivery_id: int, *, reason: str, maybe_sent: bool = False)
         status=Delivery.Status.PENDING, reason=reason, **flag)
 
 
-def _finish(delivery_id: int, status: str, reason: str = "", **fields) -> Outcome:
+def _record_failed(delivery_id: int, *, reason: str) -> Outcome:
+    """sending -> failed for good (the ESP refused the message), with its answer."""
     Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING).update(
-        status=status, reason=reason, **fields)
-    return Outcome(status, reason)
+        status=Delivery.Status.FAILED, reason=reason)
+    return Outcome(Delivery.Status.FAILED, reason)
 
 
 def delivery_give_up(*, delivery_id: int, reason: str) -> None:
