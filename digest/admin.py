@@ -72,6 +72,9 @@ class IngestRunAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # an audit record
+
     @admin.action(description="Run the same ingest again")
     def rerun(self, request, queryset):
         queued = 0
@@ -125,6 +128,9 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # an audit record: deleting one would let its digest be sent again
 
     @admin.action(description="Retry the failed ones")
     def retry_failed(self, request, queryset):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from digest.models import Delivery, IngestRun
-from subscriptions.models import MailEvent, Subscriber
+from subscriptions.models import MailEvent, SignupRequest, Subscriber
 
 DAYS = 30
 
@@ -58,8 +58,10 @@ def dashboard_figures(*, today: date, days: int = DAYS) -> dict:
         since=since, days=days, key="source")
     return {
         "since": since, "today": today, "days": days,
-        "subscribers": {status.label: by_status.get(status.value, 0)
-                        for status in Subscriber.Status},
+        "subscribers": {"Awaiting confirmation": SignupRequest.objects.filter(
+                            confirmed_at=None).count(),
+                        **{status.label: by_status.get(status.value, 0)
+                           for status in Subscriber.Status}},
         "signups": sum(signups.values(), start=[0] * days) if signups else [0] * days,
         "deliveries": deliveries, "events": events, "papers": papers,
         "runs": IngestRun.objects.order_by("-started_at")[:10],

@@ -25,9 +25,9 @@ from digest.sending import (
     deliveries_claim,
     delivery_items,
     delivery_send,
-    digest_for,
+    digest_for_browser,
 )
-from subscriptions.emails import message_build, subscriber_links, unsubscribe_headers
+from subscriptions.emails import message_build
 from subscriptions.models import Subscriber
 
 log = logging.getLogger(__name__)
@@ -107,21 +107,21 @@ def digest_for_subscriber(*, subscriber: Subscriber, edition: date, browser_url:
     papers = Paper.objects.in_bulk([paper.key for paper in ranked])
     items = [(papers[paper.key], [{"line": why.line, "words": why.words} for why in paper.why])
              for paper in ranked]
-    digest, _ = digest_for(renderer=Renderer(), subscriber=subscriber, edition=edition,
-                           items=items, browser_url=browser_url)
-    return digest
+    # Without the reader's own links: previews and tests go to operators.
+    return digest_for_browser(renderer=Renderer(), subscriber=subscriber, edition=edition,
+                              items=items, browser_url=browser_url)
 
 
-def digest_send_test(*, subscriber: Subscriber, edition: date) -> bool:
-    """Mail a subscriber what their next digest would hold, marked as a test, recording
-    nothing: what an operator does to check a reader's filters. False: nothing to send."""
+def digest_send_test(*, subscriber: Subscriber, edition: date, to: str) -> bool:
+    """Mail `to` (the operator asking, never the reader) what this subscriber's next digest
+    would hold, marked as a test, recording nothing: how an operator checks a reader's
+    filters. False: nothing to send."""
     browser_url = settings.SITE_URL + reverse("latest-papers")
     digest = digest_for_subscriber(subscriber=subscriber, edition=edition,
                                    browser_url=browser_url)
     if digest is None:
         return False
-    links = subscriber_links(subscriber)
-    message_build(template="digest", to=subscriber.email, subject=f"[Test] {digest.subject}",
-                  text=digest.text, html=digest.html, tags=["digest-test"],
-                  headers=unsubscribe_headers(links["unsubscribe_url"])).send()
+    message_build(template="digest", to=to,
+                  subject=f"[Test for {subscriber.email}] {digest.subject}",
+                  text=digest.text, html=digest.html, tags=["digest-test"]).send()
     return True

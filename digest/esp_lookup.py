@@ -3,7 +3,7 @@
 A send that timed out may have reached the ESP all the same (it took the message; its answer
 came too late), and a worker killed mid-send leaves no record of how far it got. Sending again
 would mail the reader twice, so such a digest is first looked up at the ESP by its delivery
-id, which every digest carries as metadata. Postmark's outbound message search filters by
+key, which every digest carries as metadata. Postmark's outbound message search filters by
 metadata; for an ESP without such a search the answer is "cannot tell" and the digest is sent
 again (a possible duplicate, as before).
 """
@@ -21,7 +21,7 @@ class LookupFailed(Exception):
     """The ESP could not be asked now (network, 429, 5xx): try again later, do not send."""
 
 
-def message_at_esp(connection, delivery_id: int) -> str | None:
+def message_at_esp(connection, delivery_key: str) -> str | None:
     """The ESP's message id for this delivery's digest if the ESP has it; None when it has
     not, or when this ESP cannot be asked. `connection`: an open Anymail backend."""
     if not isinstance(connection, PostmarkBackend) or connection.session is None:
@@ -29,7 +29,7 @@ def message_at_esp(connection, delivery_id: int) -> str | None:
     try:
         response = connection.session.get(
             urljoin(connection.api_url, "messages/outbound"),
-            params={"count": 1, "offset": 0, "metadata_delivery_id": str(delivery_id)},
+            params={"count": 1, "offset": 0, "metadata_delivery": delivery_key},
             headers={"Accept": "application/json",
                      "X-Postmark-Server-Token": connection.server_token},
             timeout=connection.timeout)

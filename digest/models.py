@@ -1,5 +1,7 @@
 """Papers, the runs that ingest them, and the digests that carry them."""
 
+import uuid
+
 from django.db import models
 
 
@@ -94,6 +96,9 @@ class Delivery(models.Model):
     subscriber = models.ForeignKey(
         "subscriptions.Subscriber", on_delete=models.CASCADE, related_name="deliveries"
     )
+    # What the outside world sees of a delivery (its browser link, Message-ID, ESP metadata):
+    # random, never the database id.
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     edition = models.DateField(help_text="The edition's date in the subscriber's time zone.")
     frequency = models.CharField(max_length=8, default="daily")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)

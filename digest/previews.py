@@ -32,17 +32,16 @@ def recent_index() -> tuple[PaperIndex, dict]:
     return _index_cache[key], {"since": since.isoformat(), "until": until.isoformat()}
 
 
-def preview_for(*, interests: str, authors: str, topic_ids: list[str]) -> tuple[dict, int]:
+def preview_for(*, interests: str, authors: str, topic_slugs: list[str]) -> tuple[dict, int]:
     """(JSON-ready answer, HTTP status)."""
     try:
         lines = [query.text for query in parse_lines(interests)]
     except FilterError as error:
         return {"error": str(error)}, 400
     lines += [author_line(name.strip()) for name in authors.splitlines()[:20] if name.strip()]
-    # Topic ids as the form sends them: short runs of ASCII digits, nothing a database refuses.
-    ids = [int(value) for value in topic_ids[:50]
-           if value.isascii() and value.isdigit() and len(value) <= 9]
-    topics = topic_lines(Topic.objects.filter(pk__in=ids, is_active=True))
+    # Topic slugs as the form sends them; anything longer than a slug can be is ignored.
+    slugs = [value for value in topic_slugs[:50] if len(value) <= 50]
+    topics = topic_lines(Topic.objects.filter(slug__in=slugs, is_active=True))
     index, window = recent_index()
     reader = Reader(key=0, lines=tuple(lines), topics=tuple(topics), limit=max(1, len(index)))
     matches = match(compile_readers([reader], topics=topics), index, threads=1)

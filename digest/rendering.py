@@ -31,18 +31,24 @@ def _inliner() -> css_inline.CSSInliner:
     return css_inline.CSSInliner(extra_css=_css("digest.css"), keep_style_tags=True)
 
 
+FOOTERS = {"mail": re.compile(r"<!--WEB-->.*?<!--/WEB-->", re.DOTALL),
+           "web": re.compile(r"<!--MAIL-->.*?<!--/MAIL-->", re.DOTALL)}
+
+
 @cache
-def skeleton() -> str:
-    """The digest page with [[placeholders]], CSS inlined; dark mode stays in <style>."""
-    page = (TEMPLATES / "skeleton.html").read_text()
+def skeleton(kind: str = "mail") -> str:
+    """The digest page with [[placeholders]], CSS inlined; dark mode stays in <style>.
+    "mail" has the reader's own links in its footer; "web" (the browser view, which anyone
+    holding a forwarded digest can open) has none, only a way to have them mailed."""
+    page = FOOTERS[kind].sub("", (TEMPLATES / "skeleton.html").read_text())
     page = page.replace("/*CSS*/", "").replace("/*DARK*/", _css("dark.css"))
     return _inliner().inline(page)
 
 
 @cache
-def text_skeleton() -> str:
+def text_skeleton(kind: str = "mail") -> str:
     """The text part with [[placeholders]] for what differs per reader."""
-    return render_to_string("emails/digest/body.txt")
+    return render_to_string("emails/digest/body.txt", {"kind": kind})
 
 
 PLACEHOLDER = re.compile(r"\[\[(\w+)\]\]")
@@ -55,6 +61,7 @@ def fill(page: str, values: dict[str, str]) -> str:
 
 @lru_cache(maxsize=1024)  # readers of an edition share their first paper
 def subject_of(edition: date, count: int, first_title: str) -> str:
+    """Plain text (the template does not escape: a subject is not HTML)."""
     return " ".join(render_to_string("emails/digest/subject.txt", {
         "edition": edition, "count": count, "first_title": first_title}).split())
 
@@ -129,15 +136,16 @@ class Renderer:
         return _CARDS[key]
 
     def digest(self, *, edition: date, email: str, items: list[tuple[Paper, list[dict]]],
-               links: dict[str, str]) -> Digest:
-        """`items`: the papers, best first, each with the lines and words that matched."""
+               links: dict[str, str], kind: str = "mail") -> Digest:
+        """`items`: the papers, best first, each with the lines and words that matched.
+        `kind`: "mail", or "web" for the browser view (no links of the reader's in it)."""
         intro = (f"{len(items)} new paper{'s' if len(items) != 1 else ''} matching what you "
                  f"follow." if any(matched for _, matched in items)
                  else f"The {len(items)} most upvoted papers of the day.")
         label = f"{edition:%A} {edition.day} {edition:%B %Y}"
         values = {"site_url": settings.SITE_URL, "edition_label": label, "intro": intro,
                   "email": email, **links}
-        page = fill(skeleton(), {name: escape(value) for name, value in values.items()})
+        page = fill(skeleton(kind), {name: escape(value) for name, value in values.items()})
         cards = [self.card(paper).html.replace("<!--WHY-->", why_html(matched))
                  for paper, matched in items]
         shown = len(cards)
@@ -151,7 +159,7 @@ class Renderer:
             numbered.append(f"\n{number}. {self.card(paper).text}\n"
                             + (f"   Why: {why}\n" if why else ""))
         more = len(items) - shown
-        text = fill(text_skeleton(), {
+        text = fill(text_skeleton(kind), {
             **values, "papers": "".join(numbered),
             "more": f"\n{more} more papers matched: {links['browser_url']}\n" if more else ""})
         subject = subject_of(edition, len(items), items[0][0].title if items else "")

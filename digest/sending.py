@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
+from django.conf import settings
 from django.core import signing
 from django.db import connection
 from django.db.models import Q, TextField
@@ -51,12 +52,13 @@ class Outcome:
     reason: str = ""
 
 
-def view_token(delivery_id: int) -> str:
-    return signing.Signer(salt=VIEW_SALT).sign(str(delivery_id))
+def view_token(delivery: Delivery) -> str:
+    """The browser view's link: the delivery's random key, signed (no database id)."""
+    return signing.Signer(salt=VIEW_SALT).sign(delivery.key.hex)
 
 
-def view_url(delivery_id: int, site_url: str) -> str:
-    return site_url + reverse("digest-view", args=[view_token(delivery_id)])
+def view_url(delivery: Delivery, site_url: str) -> str:
+    return site_url + reverse("digest-view", args=[view_token(delivery)])
 
 
 # Papers loaded in this process, by id and version: a digest names 20 of an edition's
@@ -119,14 +121,26 @@ def commits_without_waiting_for_disk():
 
 def digest_for(*, renderer: Renderer, subscriber: Subscriber, edition: date,
                items: list[tuple[Paper, list[dict]]], browser_url: str) -> tuple[Digest, dict]:
+    """The digest as mailed, with the reader's own manage and unsubscribe links."""
     links = {**subscriber_links(subscriber), "browser_url": browser_url}
     return renderer.digest(edition=edition, email=subscriber.email, items=items,
                            links=links), links
 
 
+def digest_for_browser(*, renderer: Renderer, subscriber: Subscriber, edition: date,
+                       items: list[tuple[Paper, list[dict]]], browser_url: str) -> Digest:
+    """The digest as the browser view shows it: no link of the reader's (whoever holds a
+    forwarded digest can open the view), only a way to have them mailed to the reader."""
+    links = {"browser_url": browser_url,
+             "link_request_url": settings.SITE_URL + reverse("subscriptions:link")}
+    return renderer.digest(edition=edition, email=subscriber.email, items=items, links=links,
+                           kind="web")
+
+
 def message_id(delivery: Delivery, domain: str) -> str:
-    """Stable per subscriber and edition: a repeated send is recognisably the same mail."""
-    return f"<digest.{delivery.subscriber_id}.{delivery.edition:%Y%m%d}@{domain}>"
+    """Stable per delivery, so a repeated send is recognisably the same mail, and random:
+    it names no database id or counter."""
+    return f"<digest.{delivery.key.hex}@{domain}>"
 
 
 def _transient(error: Exception) -> TransientSendError | None:
@@ -169,7 +183,7 @@ def delivery_send(*, delivery_id: int, renderer: Renderer, now: datetime, site_u
     subscriber = delivery.subscriber
     if delivery.maybe_sent:  # an earlier try may have reached the ESP: ask it first
         try:
-            found = message_at_esp(connection, delivery_id)
+            found = message_at_esp(connection, delivery.key.hex)
         except LookupFailed as error:
             _back_to_pending(delivery_id, reason=str(error))
             raise TransientSendError(str(error)) from error
@@ -181,15 +195,16 @@ def delivery_send(*, delivery_id: int, renderer: Renderer, now: datetime, site_u
     started = time.perf_counter()
     digest, links = digest_for(renderer=renderer, subscriber=subscriber,
                                edition=delivery.edition, items=items,
-                               browser_url=view_url(delivery_id, site_url))
+                               browser_url=view_url(delivery, site_url))
     message = message_build(
         template="digest", to=subscriber.email, html=digest.html, text=digest.text,
         subject=digest.subject,
         headers={**unsubscribe_headers(links["unsubscribe_url"]),
                  "Message-ID": message_id(delivery, domain)},
         tags=["digest"],  # one tag: some ESPs (Postmark) take no more
-        metadata={"delivery_id": str(delivery_id), "subscriber_id": str(subscriber.pk),
-                  "edition": delivery.edition.isoformat(), "frequency": delivery.frequency})
+        # Metadata can reach the recipient (Mailgun puts it in a header): random keys only.
+        metadata={"delivery": delivery.key.hex, "edition": delivery.edition.isoformat(),
+                  "frequency": delivery.frequency})
     if connection is not None:
         message.connection = connection
     timings["render_s"] += time.perf_counter() - started

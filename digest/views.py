@@ -1,3 +1,4 @@
+import uuid
 from datetime import date
 
 from django.core import signing
@@ -10,7 +11,7 @@ from digest.models import Delivery
 from digest.previews import preview_for
 from digest.rendering import Renderer
 from digest.selectors import paper_latest_featured_day, papers_featured_on
-from digest.sending import VIEW_SALT, delivery_items, digest_for
+from digest.sending import VIEW_SALT, delivery_items, digest_for_browser
 from subscriptions.visitors import ip_key
 
 PREVIEW_PER_IP = "60/m"
@@ -40,22 +41,23 @@ def preview(request):
         return JsonResponse({"error": "Too many previews; wait a minute."}, status=429)
     answer, status = preview_for(interests=request.GET.get("interests", "")[:5000],
                                  authors=request.GET.get("authors", "")[:3000],
-                                 topic_ids=request.GET.getlist("topics"))
+                                 topic_slugs=request.GET.getlist("topics"))
     return JsonResponse(answer, status=status)
 
 
 @require_GET
 def digest_view(request, token: str):
-    """A digest as its reader got it, from the signed link in the mail."""
+    """A digest as its reader got it, from the signed link in the mail, without the
+    reader's own links (a forwarded digest must not open their preferences)."""
     try:
-        delivery_id = int(signing.Signer(salt=VIEW_SALT).unsign(token))
+        key = uuid.UUID(signing.Signer(salt=VIEW_SALT).unsign(token))
     except (signing.BadSignature, ValueError):
         return render(request, "subscriptions/bad_link.html", {"reason": "invalid"}, status=400)
-    delivery = Delivery.objects.select_related("subscriber").filter(pk=delivery_id).first()
+    delivery = Delivery.objects.select_related("subscriber").filter(key=key).first()
     if delivery is None:
         return render(request, "subscriptions/bad_link.html", {"reason": "invalid"}, status=400)
-    digest, _ = digest_for(renderer=Renderer(), subscriber=delivery.subscriber,
-                           edition=delivery.edition,
-                           items=delivery_items([delivery_id])[delivery_id],
-                           browser_url=request.build_absolute_uri())
+    digest = digest_for_browser(renderer=Renderer(), subscriber=delivery.subscriber,
+                                edition=delivery.edition,
+                                items=delivery_items([delivery.pk])[delivery.pk],
+                                browser_url=request.build_absolute_uri())
     return HttpResponse(digest.html)

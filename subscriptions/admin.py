@@ -1,25 +1,30 @@
-"""Operators' admin for subscribers and topics. Actions call the same services as the site
-and the tasks, and each writes an entry in the admin log."""
-
-import csv
+"""Operators' admin for subscribers and topics. A reader's status is never edited here: every
+change goes through subscriptions.consent with the operator's name and a reason, and shows in
+the reader's history. Actions call the same services as the site and the tasks, and each
+writes an entry in the admin log. No token or signed link is ever shown."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from digest.dispatch import digest_send_test
 from digest.filters import CATEGORY, FilterError, parse_lines
 from digest.topics import topic_matches_last_week
-from subscriptions.models import MailEvent, Subscriber, Topic
-from subscriptions.services import (
-    subscriber_resend_confirmation,
+from subscriptions import tasks
+from subscriptions.consent import (
+    operator,
+    subscriber_ask_to_confirm,
+    subscriber_lift_suppression,
+    subscriber_send_manage_link,
     subscriber_suppress,
-    subscriber_unsuppress,
 )
+from subscriptions.models import HistoryEntry, MailEvent, SignupRequest, Subscriber, Topic
+from subscriptions.spreadsheets import csv_response
 
 
 def validate_lines(text: str) -> str:
@@ -31,11 +36,12 @@ def validate_lines(text: str) -> str:
 
 
 class SubscriberForm(forms.ModelForm):
+    """What a reader follows and when: never their status, address or consent."""
+
     class Meta:
         model = Subscriber
-        fields = ["email", "status", "status_reason", "topics", "interests", "authors",
-                  "min_upvotes", "papers_per_email", "frequency", "timezone", "send_hour",
-                  "paused_until"]
+        fields = ["topics", "interests", "authors", "min_upvotes", "papers_per_email",
+                  "frequency", "timezone", "send_hour", "paused_until"]
 
     def clean_interests(self) -> str:
         return validate_lines(self.cleaned_data["interests"])
@@ -46,9 +52,33 @@ class ReasonForm(forms.Form):
         attrs={"size": 60}))
 
 
+class HistoryInline(admin.TabularInline):
+    model = HistoryEntry
+    fields = ["at", "actor", "action", "old_status", "new_status", "reason", "ip"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "History (consent and status)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# Consent actions that need the operator's reason: (title, service).
+WITH_REASON = {
+    "suppress": ("Suppress", subscriber_suppress),
+    "lift_suppression": ("Lift the suppression", subscriber_lift_suppression),
+    "ask_to_confirm": ("Ask to confirm again", subscriber_ask_to_confirm),
+}
+
+
 @admin.register(Subscriber)
 class SubscriberAdmin(admin.ModelAdmin):
     form = SubscriberForm
+    change_form_template = "admin/subscriptions/subscriber/change_form.html"
     list_display = ["email", "status", "frequency", "timezone", "send_hour", "created_at"]
     list_filter = ["status", "frequency", "topics", "timezone", "created_at"]
     search_fields = ["email"]
@@ -56,17 +86,25 @@ class SubscriberAdmin(admin.ModelAdmin):
     filter_horizontal = ["topics"]
     list_per_page = 100
     show_full_result_count = False  # no COUNT(*) over a million rows on every page
-    actions = ["resend_confirmation", "send_test_digest", "suppress", "unsuppress", "export_csv"]
-    readonly_fields = ["token", "consent_at", "consent_ip", "status_changed_at", "created_at",
-                       "updated_at", "last_deliveries", "mail_events"]
+    inlines = [HistoryInline]
+    actions = ["suppress", "lift_suppression", "ask_to_confirm", "send_manage_link",
+               "send_test_digest", "export_csv"]
+    readonly_fields = ["email", "status", "status_changed_at", "consent_at", "consent_ip",
+                       "created_at", "updated_at", "last_deliveries", "mail_events"]
     fieldsets = [
-        (None, {"fields": ["email", "status", "status_reason", "status_changed_at"]}),
+        (None, {"fields": ["email", "status", "status_changed_at"]}),
         ("What they follow", {"fields": ["topics", "interests", "authors", "min_upvotes",
                                          "papers_per_email"]}),
         ("When", {"fields": ["frequency", "timezone", "send_hour", "paused_until"]}),
-        ("History", {"fields": ["last_deliveries", "mail_events"]}),
-        ("Consent", {"fields": ["consent_at", "consent_ip", "token", "created_at", "updated_at"]}),
+        ("Deliveries and ESP events", {"fields": ["last_deliveries", "mail_events"]}),
+        ("Consent", {"fields": ["consent_at", "consent_ip", "created_at", "updated_at"]}),
     ]
+
+    def has_add_permission(self, request):
+        return False  # readers opt in themselves, or come through an import
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the record of an opt-out is what keeps an address from being mailed
 
     @admin.display(description="Last deliveries")
     def last_deliveries(self, subscriber: Subscriber) -> str:
@@ -87,76 +125,131 @@ class SubscriberAdmin(admin.ModelAdmin):
             ((e.received_at.strftime("%Y-%m-%d %H:%M"), e.event_type, e.description)
              for e in events)))
 
-    def _log(self, request, subscriber: Subscriber, message: str) -> None:
-        self.log_change(request, subscriber, message)
+    # --- consent actions: from the list (a selection) or the change page (one reader) ---
 
-    @admin.action(description="Resend the confirmation mail (pending only)")
-    def resend_confirmation(self, request, queryset):
-        done = 0
-        for subscriber in queryset:
-            if subscriber_resend_confirmation(subscriber=subscriber):
-                self._log(request, subscriber, "Resent the confirmation mail.")
-                done += 1
-        self.message_user(request, f"Confirmation resent to {done} of {queryset.count()}.")
+    def get_urls(self):
+        return [path("<path:object_id>/consent/<str:action>/",
+                     self.admin_site.admin_view(self.consent_view),
+                     name="subscriptions_subscriber_consent")] + super().get_urls()
 
-    @admin.action(description="Send a test digest now (today's edition, marked [Test])")
-    def send_test_digest(self, request, queryset):
-        sent = 0
-        for subscriber in queryset[:20]:
-            if digest_send_test(subscriber=subscriber, edition=timezone.localdate()):
-                self._log(request, subscriber, "Sent a test digest.")
-                sent += 1
-        level = messages.SUCCESS if sent else messages.WARNING
-        self.message_user(request, f"Test digest sent to {sent} of "
-                                   f"{min(queryset.count(), 20)} (nothing new for the others).",
-                          level)
+    def consent_view(self, request, object_id: str, action: str):
+        if action not in WITH_REASON or not self.has_change_permission(request):
+            return HttpResponse(status=404)
+        subscriber = get_object_or_404(Subscriber, pk=object_id)
+        change = reverse("admin:subscriptions_subscriber_change", args=[subscriber.pk])
+        answer = self._with_reason(request, Subscriber.objects.filter(pk=subscriber.pk),
+                                   action=action, from_list=False)
+        return answer or HttpResponseRedirect(change)
 
-    def _with_reason(self, request, queryset, *, title: str, apply) -> HttpResponse | None:
+    def _with_reason(self, request, queryset, *, action: str,
+                     from_list: bool = True) -> HttpResponse | None:
+        """Ask for the reason, then apply the action to each reader with it."""
+        title, service = WITH_REASON[action]
         form = ReasonForm(request.POST if "reason" in request.POST else None)
         if form.is_valid():
-            done = 0
+            reason, done = form.cleaned_data["reason"], 0
             for subscriber in queryset:
-                if apply(subscriber=subscriber, reason=form.cleaned_data["reason"],
-                         now=timezone.now()):
-                    self._log(request, subscriber, f"{title}: {form.cleaned_data['reason']}")
+                if service(subscriber=subscriber, actor=operator(request.user.get_username()),
+                           reason=reason, now=timezone.now()):
+                    self.log_change(request, subscriber, f"{title}: {reason}")
                     done += 1
-            self.message_user(request, f"{title}: {done} of {queryset.count()}.")
+            count = queryset.count()
+            self.message_user(request, f"{title}: {done} of {count}."
+                              + ("" if done == count else " The others were not in a state "
+                                 "this applies to."),
+                              messages.SUCCESS if done else messages.WARNING)
             return None
         return render(request, "admin/subscriptions/reason.html", {
             **self.admin_site.each_context(request), "title": title, "form": form,
             "subscribers": queryset[:50], "count": queryset.count(),
-            "action": request.POST["action"],
+            "action": action if from_list else "", "from_list": from_list,
             "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
             "opts": self.model._meta})
 
     @admin.action(description="Suppress: stop all mail (asks for a reason)")
     def suppress(self, request, queryset):
-        return self._with_reason(request, queryset, title="Suppressed",
-                                 apply=subscriber_suppress)
+        return self._with_reason(request, queryset, action="suppress")
 
-    @admin.action(description="Unsuppress (asks for a reason)")
-    def unsuppress(self, request, queryset):
-        return self._with_reason(request, queryset, title="Unsuppressed",
-                                 apply=subscriber_unsuppress)
+    @admin.action(description="Lift an operator's suppression (asks for a reason)")
+    def lift_suppression(self, request, queryset):
+        return self._with_reason(request, queryset, action="lift_suppression")
+
+    @admin.action(description="Ask to confirm again: mail a fresh opt-in (asks for a reason)")
+    def ask_to_confirm(self, request, queryset):
+        return self._with_reason(request, queryset, action="ask_to_confirm")
+
+    @admin.action(description="Send the reader a fresh manage link")
+    def send_manage_link(self, request, queryset):
+        done = 0
+        for subscriber in queryset:
+            if subscriber_send_manage_link(subscriber=subscriber,
+                                           actor=operator(request.user.get_username()),
+                                           now=timezone.now()):
+                self.log_change(request, subscriber, "Sent a fresh manage link.")
+                done += 1
+        self.message_user(request, f"Manage link sent to {done} of {queryset.count()} "
+                                   f"(active or unsubscribed readers only).")
+
+    @admin.action(description="Send me a test digest of each (today's edition, marked [Test])")
+    def send_test_digest(self, request, queryset):
+        """To the operator's own address, never the reader's: a test must not mail someone
+        who may not be mailed."""
+        to = request.user.email
+        if not to:
+            self.message_user(request, "Your account has no email address: add one to get "
+                                       "test digests.", messages.ERROR)
+            return
+        sent = 0
+        for subscriber in queryset[:20]:
+            if digest_send_test(subscriber=subscriber, edition=timezone.localdate(), to=to):
+                self.log_change(request, subscriber, f"Sent a test digest to {to}.")
+                sent += 1
+        level = messages.SUCCESS if sent else messages.WARNING
+        self.message_user(request, f"Test digest sent to {to} for {sent} of "
+                                   f"{min(queryset.count(), 20)} (nothing new for the others).",
+                          level)
 
     @admin.action(description="Export the selection as CSV")
     def export_csv(self, request, queryset):
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="subscribers.csv"'
-        writer = csv.writer(response)
-        writer.writerow(["email", "status", "frequency", "timezone", "send_hour", "interests",
-                         "topics", "created_at", "consent_at"])
         topics = {}
         through = Subscriber.topics.through.objects.filter(subscriber__in=queryset)
         for subscriber_id, slug in through.values_list("subscriber_id", "topic__slug"):
             topics.setdefault(subscriber_id, []).append(slug)
-        for s in queryset.iterator(chunk_size=2000):
-            writer.writerow([s.email, s.status, s.frequency, s.timezone, s.send_hour,
-                             ";".join(s.interest_lines), ";".join(topics.get(s.pk, [])),
-                             s.created_at.isoformat(),
-                             s.consent_at.isoformat() if s.consent_at else ""])
-        self.message_user(request, "Exported.")
-        return response
+        rows = ([s.email, s.status, s.frequency, s.timezone, s.send_hour,
+                 ";".join(s.interest_lines), ";".join(topics.get(s.pk, [])),
+                 s.created_at.isoformat(), s.consent_at.isoformat() if s.consent_at else ""]
+                for s in queryset.iterator(chunk_size=2000))
+        return csv_response(
+            filename="subscribers.csv", rows=rows,
+            header=["email", "status", "frequency", "timezone", "send_hour", "interests",
+                    "topics", "created_at", "consent_at"])
+
+
+@admin.register(SignupRequest)
+class SignupRequestAdmin(admin.ModelAdmin):
+    """Sign-ups waiting for their owner: read-only, deleted when their link expires."""
+
+    list_display = ["email", "origin", "requested_at", "confirmed_at"]
+    list_filter = ["origin", "requested_at"]
+    search_fields = ["email"]
+    fields = ["email", "origin", "requested_at", "confirmed_at", "preferences"]
+    readonly_fields = fields
+    actions = ["resend_confirmation"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Resend the confirmation mail (open requests only)")
+    def resend_confirmation(self, request, queryset):
+        done = 0
+        for signup in queryset.filter(confirmed_at=None):
+            tasks.send_confirmation.delay_on_commit(signup.pk)
+            self.log_change(request, signup, "Resent the confirmation mail.")
+            done += 1
+        self.message_user(request, f"Confirmation resent to {done} of {queryset.count()}.")
 
 
 class TopicForm(forms.ModelForm):
@@ -206,3 +299,6 @@ class MailEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # an audit record

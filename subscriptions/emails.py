@@ -7,7 +7,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from subscriptions import tokens
-from subscriptions.models import Subscriber
+from subscriptions.models import SignupRequest, Subscriber
 
 _inliner = css_inline.CSSInliner(keep_style_tags=True)  # keep @media rules for dark mode
 
@@ -51,13 +51,11 @@ def unsubscribe_headers(unsubscribe_url: str) -> dict:
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
-def send_confirmation(subscriber: Subscriber) -> None:
+def send_confirmation(request: SignupRequest) -> None:
     message_build(
-        template="confirm", to=subscriber.email,
-        context={"subscriber": subscriber,
-                 "confirm_url": tokens.link(subscriber=subscriber, purpose=tokens.CONFIRM),
+        template="confirm", to=request.email,
+        context={"email": request.email, "confirm_url": tokens.confirm_link(request=request),
                  "days": settings.CONFIRM_LINK_MAX_AGE_DAYS},
-        metadata={"subscriber_id": subscriber.pk},
     ).send()
 
 
@@ -67,7 +65,6 @@ def _send_with_links(template: str, subscriber: Subscriber, **context) -> None:
         template=template, to=subscriber.email,
         context={"subscriber": subscriber, **links, **context},
         headers=unsubscribe_headers(links["unsubscribe_url"]),
-        metadata={"subscriber_id": subscriber.pk},
     ).send()
 
 

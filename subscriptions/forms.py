@@ -5,6 +5,7 @@ import zoneinfo
 from django import forms
 
 from digest.filters import MAX_LINES, FilterError, parse_lines
+from subscriptions.addresses import validate_address_characters
 from subscriptions.models import Subscriber, Topic
 from subscriptions.services import Preferences
 
@@ -21,7 +22,7 @@ class TopicChoiceField(forms.ModelMultipleChoiceField):
 
 class PreferencesForm(forms.Form):
     topics = TopicChoiceField(
-        queryset=Topic.objects.filter(is_active=True), required=False,
+        queryset=Topic.objects.filter(is_active=True), required=False, to_field_name="slug",
         widget=forms.CheckboxSelectMultiple)
     interests = forms.CharField(
         required=False, label="Interests", max_length=5000,
@@ -77,6 +78,7 @@ class MailingForm(forms.Form):
     """A form that mails the address typed in it, with a honeypot for bots."""
 
     email = forms.EmailField(label="Email address", max_length=254,
+                             validators=[validate_address_characters],
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     # Humans never see this field; bots fill every field they find.
     website = forms.CharField(required=False, label="Leave this empty",

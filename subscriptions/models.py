@@ -7,15 +7,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from subscriptions.addresses import email_normalize, validate_address_characters
+
 
 def new_token() -> str:
     """The random part of a subscriber's signed links; rotating it revokes them all."""
     return secrets.token_urlsafe(24)
-
-
-def email_normalize(email: str) -> str:
-    """One spelling per mailbox, so the same reader cannot subscribe twice."""
-    return email.strip().lower()
 
 
 def validate_timezone(value: str) -> None:
@@ -58,24 +55,30 @@ class Topic(models.Model):
         return self.categories.split()
 
 
+class SubscriberStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+    BOUNCED = "bounced", "Bounced"
+    COMPLAINED = "complained", "Complained"
+    SUPPRESSED = "suppressed", "Suppressed by an operator"
+
+
 class Subscriber(models.Model):
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending confirmation"
-        ACTIVE = "active", "Active"
-        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
-        BOUNCED = "bounced", "Bounced"
-        COMPLAINED = "complained", "Complained"
-        SUPPRESSED = "suppressed", "Suppressed by an operator"
+    """A reader who opted in, or the record of an address that opted out (kept so that no form
+    or import can bring it back). Sign-ups waiting for confirmation are SignupRequests."""
+
+    Status = SubscriberStatus
 
     class Frequency(models.TextChoices):
         DAILY = "daily", "Daily"
         WEEKLY = "weekly", "Weekly (Mondays)"
 
-    email = models.EmailField(unique=True, help_text="Stored lowercased and trimmed.")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    email = models.EmailField(unique=True, help_text="Stored lowercased and trimmed.",
+                              validators=[validate_address_characters])
+    # No default: every record says how it came to be (a confirmed opt-in, an import).
+    # Changed only by subscriber_status_change, which writes the reader's history.
+    status = models.CharField(max_length=16, choices=Status.choices)
     status_changed_at = models.DateTimeField(auto_now_add=True)
-    status_reason = models.CharField(
-        max_length=300, blank=True, help_text="Why the status last changed, if an operator said.")
     frequency = models.CharField(max_length=8, choices=Frequency.choices, default=Frequency.DAILY)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     send_hour = models.PositiveSmallIntegerField(
@@ -108,6 +111,8 @@ class Subscriber(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(send_hour__lte=23), name="send_hour_0_23"),
+            models.CheckConstraint(condition=models.Q(status__in=SubscriberStatus.values),
+                                   name="subscriber_status_known"),
             models.CheckConstraint(
                 condition=models.Q(papers_per_email__gte=1, papers_per_email__lte=50),
                 name="papers_per_email_1_50",
@@ -148,3 +153,68 @@ class MailEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.recipient}"
+
+
+class HistoryEntry(models.Model):
+    """One thing that happened to a reader's consent: who did it, when, why, and the status
+    before and after (equal when nothing changed, e.g. an operator asked them to confirm)."""
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="history")
+    at = models.DateTimeField(db_index=True)
+    actor = models.CharField(max_length=200, help_text="The reader, an operator, the ESP...")
+    action = models.CharField(max_length=60)
+    old_status = models.CharField(max_length=16, blank=True)
+    new_status = models.CharField(max_length=16, blank=True)
+    reason = models.CharField(max_length=500)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name_plural = "history entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor}: {self.action}"
+
+
+class SignupRequest(models.Model):
+    """A sign-up waiting for its owner to confirm it, with what they asked for. Kept apart
+    from any record of the address: a signup changes nothing until its owner confirms, so an
+    outsider typing someone's address can neither erase their opt-out nor change their
+    filters. Deleted once its confirmation link has expired."""
+
+    class Origin(models.TextChoices):
+        SIGNUP = "signup", "Signup form"
+        RESUBSCRIBE = "resubscribe", "Subscribe again (manage page)"
+        IMPORT = "import", "Import"
+        OPERATOR = "operator", "Operator asked to confirm again"
+
+    key = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    email = models.EmailField(db_index=True, validators=[validate_address_characters])
+    preferences = models.JSONField(default=dict, blank=True)
+    origin = models.CharField(max_length=12, choices=Origin.choices, default=Origin.SIGNUP)
+    requested_at = models.DateTimeField(db_index=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_origin_display()})"
+
+    def save(self, *args, **kwargs):
+        self.email = email_normalize(self.email)
+        super().save(*args, **kwargs)
+
+
+class ErasedAddress(models.Model):
+    """A keyed hash of an address whose owner had all their data deleted: nothing else of
+    them is kept, and an import cannot bring the address back."""
+
+    address_hash = models.CharField(max_length=64, unique=True)
+    erased_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "erased addresses"
+
+    def __str__(self) -> str:
+        return f"{self.address_hash[:12]}… erased {self.erased_at:%Y-%m-%d}"

@@ -1,18 +1,16 @@
-"""How long Paperboy keeps what: an address that never opted in is not kept."""
+"""How long Paperboy keeps what. A sign-up nobody confirmed is kept only as long as its
+confirmation link works: consent is the only reason to hold an address. Records of readers
+who opted out are kept (they are what stops an address being mailed again)."""
 
 from datetime import datetime, timedelta
 
-from subscriptions.models import Subscriber
+from django.conf import settings
 
-# A confirmation link older than this is dead; the address never opted in, so
-# nothing of it is kept (consent is the only reason to hold an address).
-UNCONFIRMED_RETENTION = timedelta(days=7)
+from subscriptions.models import SignupRequest
 
 
-def subscribers_purge_unconfirmed(*, now: datetime,
-                                  older_than: timedelta = UNCONFIRMED_RETENTION) -> int:
-    """Delete sign-ups that stayed pending past `older_than`; returns how many."""
-    _, deleted_by_model = Subscriber.objects.filter(
-        status=Subscriber.Status.PENDING, status_changed_at__lt=now - older_than
-    ).delete()
-    return deleted_by_model.get(Subscriber._meta.label, 0)
+def signup_requests_purge(*, now: datetime) -> int:
+    """Delete sign-up requests whose confirmation link has expired; returns how many."""
+    older_than = timedelta(days=settings.CONFIRM_LINK_MAX_AGE_DAYS)
+    deleted, _ = SignupRequest.objects.filter(requested_at__lt=now - older_than).delete()
+    return deleted

@@ -4,8 +4,8 @@ from celery import shared_task
 from django.utils import timezone
 
 from subscriptions import emails
-from subscriptions.models import Subscriber
-from subscriptions.retention import subscribers_purge_unconfirmed
+from subscriptions.models import SignupRequest, Subscriber
+from subscriptions.retention import signup_requests_purge
 
 # Mail goes out from a worker, so a slow or failing ESP never breaks a page; transient
 # failures (network, ESP 5xx or 429) are retried with backoff.
@@ -15,7 +15,7 @@ MAIL_RETRY = {"autoretry_for": (OSError,), "retry_backoff": 30, "retry_backoff_m
 
 @shared_task
 def purge_unconfirmed() -> int:
-    return subscribers_purge_unconfirmed(now=timezone.now())
+    return signup_requests_purge(now=timezone.now())
 
 
 def _subscriber(subscriber_id: int) -> Subscriber | None:
@@ -23,16 +23,17 @@ def _subscriber(subscriber_id: int) -> Subscriber | None:
 
 
 @shared_task(**MAIL_RETRY)
-def send_confirmation(subscriber_id: int) -> None:
-    subscriber = _subscriber(subscriber_id)
-    if subscriber and subscriber.status == Subscriber.Status.PENDING:
-        emails.send_confirmation(subscriber)
+def send_confirmation(request_id: int) -> None:
+    request = SignupRequest.objects.filter(pk=request_id, confirmed_at=None).first()
+    if request is not None:
+        emails.send_confirmation(request)
 
 
 @shared_task(**MAIL_RETRY)
 def send_manage_link(subscriber_id: int) -> None:
     subscriber = _subscriber(subscriber_id)
-    if subscriber and subscriber.status == Subscriber.Status.ACTIVE:
+    if subscriber and subscriber.status in (Subscriber.Status.ACTIVE,
+                                            Subscriber.Status.UNSUBSCRIBED):
         emails.send_manage_link(subscriber)
 
 

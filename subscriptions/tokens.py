@@ -1,6 +1,7 @@
-"""Signed links for subscribers. Each purpose has its own salt, so a token made for one
-purpose never works for another; each carries the subscriber's random token, so rotating
-that revokes every link. Confirm and manage links expire; unsubscribe links never do."""
+"""Signed links. Each purpose has its own salt, so a token made for one purpose never works
+for another. Manage and unsubscribe links carry the subscriber's random token, so rotating
+that revokes them all; a confirmation link carries its sign-up request's random key.
+Confirm and manage links expire; unsubscribe links never do."""
 
 from dataclasses import dataclass
 
@@ -8,13 +9,13 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-from subscriptions.models import Subscriber
+from subscriptions.models import SignupRequest, Subscriber
 
 CONFIRM, MANAGE, UNSUBSCRIBE = "confirm", "manage", "unsubscribe"
 
 
 class BadToken(Exception):
-    """A link that was tampered with, expired, or belongs to no subscriber."""
+    """A link that was tampered with, expired, or belongs to nobody."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -33,33 +34,63 @@ def _purpose(name: str) -> Purpose:
     return Purpose(salt=f"paperboy.subscriptions.{name}", max_age_days=ages[name])
 
 
-def token_make(*, subscriber: Subscriber, purpose: str) -> str:
-    rule = _purpose(purpose)
+def _signer(rule: Purpose) -> signing.Signer:
     if rule.max_age_days is None:
-        return signing.Signer(salt=rule.salt).sign(subscriber.token)
-    return signing.TimestampSigner(salt=rule.salt).sign(subscriber.token)
+        return signing.Signer(salt=rule.salt)
+    return signing.TimestampSigner(salt=rule.salt)
 
 
-def token_read(*, token: str, purpose: str) -> Subscriber:
-    """The subscriber a link belongs to, or BadToken saying why not."""
+def _sign(value: str, purpose: str) -> str:
+    return _signer(_purpose(purpose)).sign(value)
+
+
+def _unsign(token: str, purpose: str) -> str:
     rule = _purpose(purpose)
     try:
         if rule.max_age_days is None:
-            value = signing.Signer(salt=rule.salt).unsign(token)
-        else:
-            value = signing.TimestampSigner(salt=rule.salt).unsign(
-                token, max_age=rule.max_age_days * 86400)
+            return _signer(rule).unsign(token)
+        return _signer(rule).unsign(token, max_age=rule.max_age_days * 86400)
     except signing.SignatureExpired:
         raise BadToken("expired") from None
     except signing.BadSignature:
         raise BadToken("invalid") from None
+
+
+def token_make(*, subscriber: Subscriber, purpose: str) -> str:
+    """A subscriber's manage or unsubscribe token."""
+    return _sign(subscriber.token, purpose)
+
+
+def token_read(*, token: str, purpose: str) -> Subscriber:
+    """The subscriber a manage or unsubscribe link belongs to, or BadToken saying why not."""
+    value = _unsign(token, purpose)
     subscriber = Subscriber.objects.filter(token=value).first()
     if subscriber is None:
         raise BadToken("invalid")
     return subscriber
 
 
-def link(*, subscriber: Subscriber, purpose: str) -> str:
-    """The absolute URL of a subscriber's link, for mail."""
-    token = token_make(subscriber=subscriber, purpose=purpose)
+def confirm_token_make(*, request: SignupRequest) -> str:
+    return _sign(request.key, CONFIRM)
+
+
+def confirm_token_read(*, token: str) -> SignupRequest:
+    """The sign-up request a confirmation link belongs to, or BadToken saying why not."""
+    value = _unsign(token, CONFIRM)
+    request = SignupRequest.objects.filter(key=value).first()
+    if request is None:
+        raise BadToken("invalid")
+    return request
+
+
+def _absolute(purpose: str, token: str) -> str:
     return settings.SITE_URL + reverse(f"subscriptions:{purpose}", args=[token])
+
+
+def link(*, subscriber: Subscriber, purpose: str) -> str:
+    """The absolute URL of a subscriber's manage or unsubscribe link, for mail."""
+    return _absolute(purpose, token_make(subscriber=subscriber, purpose=purpose))
+
+
+def confirm_link(*, request: SignupRequest) -> str:
+    return _absolute(CONFIRM, confirm_token_make(request=request))

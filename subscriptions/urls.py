@@ -8,6 +8,7 @@ urlpatterns = [
     path("check-your-inbox/", views.check_inbox, name="check-inbox"),
     path("confirm/<str:token>/", views.confirm, name="confirm"),
     path("manage/<str:token>/", views.manage, name="manage"),
+    path("manage/<str:token>/my-data.json", views.my_data, name="my-data"),
     path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("link/", views.link_request, name="link"),
     path("help/filters/", views.filter_help, name="filter-help"),

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,17 +17,16 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import is_ratelimited
 
 from subscriptions import tokens
-from subscriptions.forms import LinkRequestForm, PreferencesForm, SignupForm
-from subscriptions.models import Subscriber
-from subscriptions.services import (
-    Preferences,
-    subscriber_confirm,
-    subscriber_pause,
+from subscriptions.consent import (
+    signup_request_confirm,
+    subscriber_send_link,
     subscriber_signup,
     subscriber_unsubscribe,
-    subscriber_update,
 )
-from subscriptions.services import subscriber_send_link as send_link
+from subscriptions.forms import LinkRequestForm, PreferencesForm, SignupForm
+from subscriptions.models import SignupRequest, Subscriber
+from subscriptions.personal_data import subscriber_data_export, subscriber_erase
+from subscriptions.services import Preferences, subscriber_pause, subscriber_update
 from subscriptions.visitors import address_key, client_ip, ip_key
 
 PER_IP = "20/h"  # signups or link requests from one address on the internet
@@ -82,21 +81,27 @@ def check_inbox(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows the button (mail scanners open links); the owner's POST is their consent."""
     try:
-        subscriber = tokens.token_read(token=token, purpose=tokens.CONFIRM)
+        signup = tokens.confirm_token_read(token=token)
     except tokens.BadToken as error:
         return bad_link(request, error.reason)
-    if subscriber.status not in (Subscriber.Status.PENDING, Subscriber.Status.ACTIVE):
-        return bad_link(request, "used")
+    subscriber = None
     if request.method == "POST":
-        subscriber_confirm(subscriber=subscriber, ip=client_ip(request), now=timezone.now())
-        subscriber.refresh_from_db()
-    if subscriber.status == Subscriber.Status.ACTIVE:
+        subscriber = signup_request_confirm(request=signup, ip=client_ip(request),
+                                            now=timezone.now())
+        if subscriber is None:
+            return bad_link(request, "suppressed")
+    elif signup.confirmed_at is not None:
+        subscriber = Subscriber.objects.filter(email=signup.email).first()
+    if subscriber is not None and subscriber.status == Subscriber.Status.ACTIVE:
         manage = reverse("subscriptions:manage", args=[
             tokens.token_make(subscriber=subscriber, purpose=tokens.MANAGE)])
         return render(request, "subscriptions/confirmed.html",
                       {"subscriber": subscriber, "manage_url": manage})
-    return render(request, "subscriptions/confirm.html", {"subscriber": subscriber})
+    if signup.confirmed_at is not None:
+        return bad_link(request, "used")
+    return render(request, "subscriptions/confirm.html", {"email": signup.email})
 
 
 @require_http_methods(["GET", "POST"])
@@ -127,13 +132,20 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
             messages.success(request, "Resumed: your digests start again.")
             return redirect(request.path)
         elif action == "resubscribe":  # through opt-in again, with the choices they had
-            subscriber_signup(email=subscriber.email,
-                              preferences=Preferences.of(subscriber), now=timezone.now())
+            subscriber_signup(email=subscriber.email, preferences=Preferences.of(subscriber),
+                              now=timezone.now(), origin=SignupRequest.Origin.RESUBSCRIBE)
             return redirect("subscriptions:check-inbox")
+        elif action == "erase":
+            if request.POST.get("erase_confirmed") != "yes":
+                messages.error(request, "Tick the box to confirm that everything should go.")
+                return redirect(request.path)
+            subscriber_erase(subscriber=subscriber, now=timezone.now())
+            return render(request, "subscriptions/erased.html")
     unsubscribe = reverse("subscriptions:unsubscribe", args=[
         tokens.token_make(subscriber=subscriber, purpose=tokens.UNSUBSCRIBE)])
     return render(request, "subscriptions/manage.html", {
         "form": form, "subscriber": subscriber, "unsubscribe_url": unsubscribe,
+        "my_data_url": reverse("subscriptions:my-data", args=[token]),
         "pauses": {key: label for key, (label, _) in PAUSES.items()},
         "paused": subscriber.paused_until and subscriber.paused_until >= timezone.localdate(),
     })
@@ -157,10 +169,24 @@ def link_request(request: HttpRequest) -> HttpResponse:
     form = LinkRequestForm(request.POST or None)
     if request.method == "POST":
         answer = mailing_form_post(request, form, ip_group="link-ip",
-                                   act=lambda: send_link(email=form.cleaned_data["email"]))
+                                   act=lambda: subscriber_send_link(
+                                       email=form.cleaned_data["email"]))
         if answer:
             return answer
     return render(request, "subscriptions/link_request.html", {"form": form})
+
+
+@require_GET
+def my_data(request: HttpRequest, token: str) -> HttpResponse:
+    """Everything held about the reader, as JSON, from their manage link (reading only)."""
+    try:
+        subscriber = tokens.token_read(token=token, purpose=tokens.MANAGE)
+    except tokens.BadToken as error:
+        return bad_link(request, error.reason)
+    response = JsonResponse(subscriber_data_export(subscriber=subscriber),
+                            json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = 'attachment; filename="paperboy-my-data.json"'
+    return response
 
 
 @require_GET

@@ -9,7 +9,9 @@ import logging
 from anymail.signals import tracking
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
+from django.utils import timezone
 
+from subscriptions.consent import subscriber_status_change
 from subscriptions.models import MailEvent, Subscriber, email_normalize
 
 log = logging.getLogger(__name__)
@@ -22,11 +24,10 @@ SUPPRESSING = {
     "complained": Subscriber.Status.COMPLAINED,
     "unsubscribed": Subscriber.Status.UNSUBSCRIBED,
 }
-STAYS_MAILABLE = {Subscriber.Status.ACTIVE, Subscriber.Status.PENDING}
 
 
 def mail_event_record(*, event_id: str, event_type: str, recipient: str, message_id: str,
-                      description: str, occurred_at) -> str:
+                      description: str, occurred_at, esp_name: str = "ESP") -> str:
     """Store an ESP event once and suppress its address when it calls for it."""
     subscriber = Subscriber.objects.filter(email=email_normalize(recipient or "")).first()
     try:
@@ -39,8 +40,10 @@ def mail_event_record(*, event_id: str, event_type: str, recipient: str, message
         return "duplicate"
     if subscriber is None or event_type not in SUPPRESSING:
         return "recorded"
-    Subscriber.objects.filter(pk=subscriber.pk, status__in=STAYS_MAILABLE).update(
-        status=SUPPRESSING[event_type], status_changed_at=occurred_at or subscriber.updated_at)
+    subscriber_status_change(
+        subscriber=subscriber, new_status=SUPPRESSING[event_type], actor=f"ESP ({esp_name})",
+        action=event_type, reason=(description or event_type)[:500],
+        now=occurred_at or timezone.now(), only_from={Subscriber.Status.ACTIVE})
     return "suppressed"
 
 
@@ -53,5 +56,5 @@ def on_tracking_event(sender, event, esp_name, **kwargs):
         event_id=f"{esp_name}:{event_id}", event_type=event.event_type,
         recipient=event.recipient, message_id=event.message_id,
         description=event.description or event.mta_response or "",
-        occurred_at=event.timestamp)
+        occurred_at=event.timestamp, esp_name=esp_name)
     log.info("%s %s event for %s: %s", esp_name, event.event_type, event.recipient, outcome)

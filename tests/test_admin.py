@@ -16,7 +16,8 @@ pytestmark = pytest.mark.django_db
 def one_of_each():
     paper = Paper.objects.create(arxiv_id="2611.01234", title="Sparse <b>Autoencoders</b> at Scale",
                                  authors=["Ada Lovelace"], featured_on=datetime.date(2026, 11, 20))
-    reader = Subscriber.objects.create(email="reader@example.org", interests="sparse autoencoder")
+    reader = Subscriber.objects.create(email="reader@example.org", status="active",
+                                       interests="sparse autoencoder")
     delivery = Delivery.objects.create(subscriber=reader, edition=datetime.date(2026, 11, 21))
     DeliveryItem.objects.create(delivery=delivery, paper=paper, rank=1, matched=["sparse"])
     run = IngestRun.objects.create(source=IngestRun.Source.HF, request={"date": "2026-11-20"})
@@ -35,7 +36,7 @@ def test_every_admin_list_and_change_page_loads_for_staff(staff_client, one_of_e
 
 
 def test_add_pages_load_where_operators_may_add(staff_client):
-    for model in (Paper, Subscriber, Topic):
+    for model in (Paper, Topic):
         assert model in admin.site._registry
         opts = model._meta
         response = staff_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
@@ -60,3 +61,9 @@ def test_anonymous_visitors_are_sent_to_the_admin_login(client):
     response = client.get(reverse("admin:subscriptions_subscriber_changelist"))
     assert response.status_code == 302
     assert reverse("admin:login") in response["Location"]
+
+
+def test_operators_cannot_add_a_subscriber_behind_their_back(staff_client):
+    """Readers opt in themselves or come through an import: there is no add page."""
+    response = staff_client.get(reverse("admin:subscriptions_subscriber_add"))
+    assert response.status_code == 403

@@ -56,9 +56,11 @@ def test_the_digest_mail_has_everything_a_reader_needs(readers, settings):
                                str(received["List-Unsubscribe"]).strip())
     assert unsubscribe, received["List-Unsubscribe"]
     assert received["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert received["Message-ID"] == f"<digest.{readers['ada'].pk}.20261121@localhost>"
+    # Random keys in public places, never a database id or a counter.
+    assert received["Message-ID"] == f"<digest.{delivery.key.hex}@localhost>"
     assert message.tags == ["digest"]
-    assert message.metadata["delivery_id"] == str(delivery.pk)
+    assert message.metadata == {"delivery": delivery.key.hex, "edition": "2026-11-21",
+                                "frequency": "daily"}
 
     html = received.get_body(("html",)).get_content()
     text = received.get_body(("plain",)).get_content()
@@ -194,11 +196,25 @@ def test_preview_digest_writes_the_html_and_prints_its_path(readers, settings, t
 def test_view_in_browser_shows_the_digest_and_refuses_a_forged_link(readers, client):
     send()
     delivery = Delivery.objects.get(subscriber=readers["ada"])
-    page = client.get(reverse("digest-view", args=[view_token(delivery.pk)]))
+    token = view_token(delivery)
+    assert token.split(":")[0] == delivery.key.hex  # a random key, not the database id
+    page = client.get(reverse("digest-view", args=[token]))
     assert page.status_code == 200
     assert "Sparse Autoencoders Find Shared Features" in page.content.decode()
-    forged = client.get(reverse("digest-view", args=[tamper(view_token(delivery.pk))]))
+    forged = client.get(reverse("digest-view", args=[tamper(token)]))
     assert forged.status_code == 400
+
+
+def test_a_forwarded_digest_opens_no_preferences_and_mints_no_link(readers, client):
+    """Anyone holding a forwarded digest can open its browser view: it must carry none of
+    the reader's own links, only a way to have them mailed to the reader."""
+    send()
+    mailed = len(mail.outbox)
+    delivery = Delivery.objects.get(subscriber=readers["ada"])
+    page = client.get(reverse("digest-view", args=[view_token(delivery)])).content.decode()
+    assert "/manage/" not in page and "/u/" not in page and "/confirm/" not in page
+    assert re.search(r'<a href="http://localhost:8000/link/"[^>]*>mail me a link</a>', page)
+    assert len(mail.outbox) == mailed  # and a visit mails nothing
 
 
 def test_cards_are_rendered_once_per_run_and_the_html_stays_under_100kb(readers):
@@ -255,3 +271,14 @@ def test_run_daily_still_sends_stored_papers_when_the_sources_are_down(monkeypat
     lines = out.getvalue().splitlines()
     assert all(": failed: " in line and "ConnectError" in line for line in lines[:3])
     assert lines[-1].startswith("Editions 2026-11-21: 3 sent")
+
+
+def test_the_subject_is_plain_text_not_html(readers):
+    from digest.models import Paper
+
+    Paper.objects.filter(arxiv_id="2611.14021").update(
+        title="Mind's Eye: <Sparse> & Autoencoders", upvotes=10_000)
+    send()
+    [message] = [m for m in mail.outbox if m.to == ["ada@example.org"]]
+    assert "Mind's Eye: <Sparse> & Autoencoders" in message.subject
+    assert "&#x27;" not in message.subject and "&lt;" not in message.subject

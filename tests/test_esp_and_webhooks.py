@@ -36,7 +36,7 @@ def test_digests_go_through_the_esp_with_headers_tag_and_metadata(readers, esp):
     assert headers["List-Unsubscribe"].startswith("<http://localhost:8000/u/")
     assert ada["Tag"] == "digest"
     delivery = Delivery.objects.get(subscriber=readers["ada"])
-    assert ada["Metadata"]["delivery_id"] == str(delivery.pk)
+    assert ada["Metadata"]["delivery"] == delivery.key.hex
     assert "Sparse Autoencoders Find Shared Features" in ada["HtmlBody"]
     assert delivery.esp_message_id == ada["MessageID"] and delivery.status == "sent"
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from digest.management.commands.demo import SAMPLE
 from digest.models import Delivery, DeliveryItem, IngestRun, Paper
-from subscriptions.models import MailEvent, Subscriber, Topic
+from subscriptions.models import MailEvent, SignupRequest, Subscriber, Topic
 from tests.sources import FakeInternet, json_file
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,7 @@ def world():
     call_command("ingest", "--file", str(SAMPLE), stdout=StringIO())
     Paper.objects.update(featured_on=timezone.localdate() - datetime.timedelta(days=1))
     zones = ["UTC", "Europe/Paris", "America/New_York", "Asia/Tokyo"]
-    statuses = ["active"] * 7 + ["pending", "unsubscribed", "bounced"]
+    statuses = ["active"] * 7 + ["suppressed", "unsubscribed", "bounced"]
     Subscriber.objects.bulk_create([
         Subscriber(email=f"reader{n}@example.org", status=statuses[n % 10],
                    timezone=zones[n % 4], interests="sparse autoencoder" if n % 2 else "speech",
@@ -69,7 +69,8 @@ def logged(obj, text: str) -> bool:
 
 
 def test_every_list_and_change_page_loads(staff_client, world, django_assert_max_num_queries):
-    for model in (Subscriber, Topic, Paper, Delivery, IngestRun, MailEvent):
+    SignupRequest.objects.create(email="new@example.org", requested_at=timezone.now())
+    for model in (Subscriber, SignupRequest, Topic, Paper, Delivery, IngestRun, MailEvent):
         with django_assert_max_num_queries(25):
             assert staff_client.get(changelist(model)).status_code == 200, model
         obj = model.objects.first()
@@ -109,8 +110,7 @@ def test_the_subscriber_page_shows_filters_deliveries_and_events(staff_client, w
 
 def test_editing_interests_goes_through_the_real_parser(staff_client, world):
     reader = world["first"]
-    data = {"email": reader.email, "status": "active", "status_reason": "",
-            "interests": "ok\n-robotics", "authors": "", "min_upvotes": 0,
+    data = {"interests": "ok\n-robotics", "authors": "", "min_upvotes": 0,
             "papers_per_email": 10, "frequency": "daily", "timezone": "UTC", "send_hour": 8}
     page = staff_client.post(change(reader), data).content.decode()
     assert "Line 2: “-robotics” only excludes" in page
@@ -118,25 +118,38 @@ def test_editing_interests_goes_through_the_real_parser(staff_client, world):
     assert reader.interests != "ok\n-robotics"
 
 
-def test_resend_confirmation_mails_pending_readers_and_logs_it(staff_client, world):
-    pending = list(Subscriber.objects.filter(status="pending")[:2])
-    active = Subscriber.objects.filter(status="active").first()
-    act(staff_client, Subscriber, "resend_confirmation", pending + [active])
-    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in pending)
-    assert all(logged(p, "Resent the confirmation mail") for p in pending)
+def test_resend_confirmation_mails_open_signups_and_logs_it(staff_client, world):
+    now = timezone.now()
+    open_ones = [SignupRequest.objects.create(email=f"new{n}@example.org", requested_at=now)
+                 for n in range(2)]
+    done = SignupRequest.objects.create(email="done@example.org", requested_at=now,
+                                        confirmed_at=now)
+    act(staff_client, SignupRequest, "resend_confirmation", open_ones + [done])
+    assert sorted(m.to[0] for m in mail.outbox) == ["new0@example.org", "new1@example.org"]
+    assert all(logged(r, "Resent the confirmation mail") for r in open_ones)
 
 
-def test_a_test_digest_goes_to_the_reader_marked_and_unrecorded(staff_client, world):
+def test_a_test_digest_goes_to_the_operator_marked_and_unrecorded(staff_client, world):
     reader = Subscriber.objects.filter(status="active", interests="sparse autoencoder").last()
     act(staff_client, Subscriber, "send_test_digest", [reader])
     [message] = mail.outbox
-    assert message.to == [reader.email] and message.subject.startswith("[Test] Your papers")
-    assert "Sparse Autoencoders Find Shared Features" in message.alternatives[0][0]
+    assert message.to == ["ops@example.com"]  # the operator, never the reader
+    assert message.subject.startswith(f"[Test for {reader.email}] Your papers")
+    html = message.alternatives[0][0]
+    assert "Sparse Autoencoders Find Shared Features" in html
+    assert "/manage/" not in html and "/u/" not in html  # none of the reader's own links
     assert not Delivery.objects.filter(subscriber=reader, edition=timezone.localdate()).exists()
-    assert logged(reader, "Sent a test digest")
+    assert logged(reader, "Sent a test digest to ops@example.com")
 
 
-def test_suppress_asks_for_a_reason_then_stops_mail(staff_client, world):
+def test_readers_who_may_not_be_mailed_get_no_test_digest(staff_client, world):
+    opted_out = list(Subscriber.objects.filter(status__in=["unsubscribed", "bounced"],
+                                               interests="sparse autoencoder")[:2])
+    act(staff_client, Subscriber, "send_test_digest", opted_out)
+    assert {tuple(m.to) for m in mail.outbox} == {("ops@example.com",)}
+
+
+def test_suppress_asks_for_a_reason_then_stops_mail_and_lifting_restores(staff_client, world):
     reader = world["first"]
     form = act(staff_client, Subscriber, "suppress", [reader])
     assert form.status_code == 200 and "Reason" in form.content.decode()
@@ -144,17 +157,20 @@ def test_suppress_asks_for_a_reason_then_stops_mail(staff_client, world):
     assert reader.status == "active"  # nothing happens before the reason is given
     act(staff_client, Subscriber, "suppress", [reader], reason="asked us by phone")
     reader.refresh_from_db()
-    assert (reader.status, reader.status_reason) == ("suppressed", "asked us by phone")
-    assert logged(reader, "Suppressed: asked us by phone")
-    act(staff_client, Subscriber, "unsuppress", [reader], reason="phoned again")
+    assert reader.status == "suppressed"
+    assert logged(reader, "Suppress: asked us by phone")
+    act(staff_client, Subscriber, "lift_suppression", [reader], reason="phoned again")
     reader.refresh_from_db()
-    assert reader.status == "active" and logged(reader, "Unsuppressed: phoned again")
+    assert reader.status == "active" and logged(reader, "Lift the suppression: phoned again")
+    page = staff_client.get(change(reader)).content.decode()
+    for text in ["operator operator", "asked us by phone", "phoned again", "suppression lifted"]:
+        assert text in page  # the reader's history, on their page
 
 
 def test_export_csv_writes_the_selection(staff_client, world):
     chosen = list(Subscriber.objects.order_by("pk")[:3])
     response = act(staff_client, Subscriber, "export_csv", chosen)
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][:3] == ["email", "status", "frequency"]
     assert sorted(row[0] for row in rows[1:]) == sorted(s.email for s in chosen)
 

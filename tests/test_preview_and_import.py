@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from digest.filters import parse_line
 from digest.management.commands.demo import SAMPLE
-from subscriptions.models import Subscriber, Topic
+from subscriptions.models import SignupRequest, Subscriber
 
 pytestmark = pytest.mark.django_db
 FILTERS_MD = Path(__file__).resolve().parents[2] / "shared" / "FILTERS.md"
@@ -32,8 +32,7 @@ def test_the_preview_counts_last_weeks_matches_and_shows_the_best(client, sample
 
 
 def test_the_preview_adds_topics_and_authors(client, sample_papers):
-    speech = Topic.objects.get(slug="speech-audio").pk
-    answer = client.get("/preview/", {"topics": [speech], "authors": "Grace Liu"}).json()
+    answer = client.get("/preview/", {"topics": ["speech-audio"], "authors": "Grace Liu"}).json()
     titles = [paper["title"] for paper in answer["top"]]
     assert "Speech Language Models That Listen While They Talk" in titles
     assert "Vision-Language-Action Models for Dexterous Robot Manipulation" in titles
@@ -107,14 +106,14 @@ def test_import_reports_bad_rows_by_line_and_mails_the_good_ones(tmp_path):
         "line 5: unknown topic 'no-such-topic'",
         "line 8: frequency must be daily or weekly, got 'monthly'",
     ]
-    assert out.strip() == ("Imported 2 subscribers (pending, confirmation mailed); "
-                           "1 already subscribed; 4 bad rows skipped.")
-    ada = Subscriber.objects.get(email="ada@example.org")
-    assert ada.status == "pending"
-    assert ada.interest_lines == ["sparse autoencoder", '"language model" -robotics']
-    dee = Subscriber.objects.get(email="dee@example.org")
-    assert (dee.frequency, sorted(t.slug for t in dee.topics.all())) == (
-        "weekly", ["robotics", "speech-audio"])
+    assert out.strip() == (
+        "Imported 2 subscribers (confirmation mailed, not subscribed until confirmed); "
+        "1 already here, left as they were; 0 erased at their request; 4 bad rows skipped.")
+    assert not Subscriber.objects.exists()  # nobody is mailed digests before confirming
+    ada = SignupRequest.objects.get(email="ada@example.org").preferences
+    assert ada["interests"] == 'sparse autoencoder\n"language model" -robotics'
+    dee = SignupRequest.objects.get(email="dee@example.org").preferences
+    assert (dee["frequency"], sorted(dee["topics"])) == ("weekly", ["robotics", "speech-audio"])
     assert sorted(m.to[0] for m in mail.outbox) == ["ada@example.org", "dee@example.org"]
 
 

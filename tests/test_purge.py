@@ -3,25 +3,21 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from subscriptions.models import Subscriber
-from subscriptions.retention import subscribers_purge_unconfirmed
+from subscriptions.models import SignupRequest, Subscriber
+from subscriptions.retention import signup_requests_purge
 
 pytestmark = pytest.mark.django_db
 
 
-def test_only_signups_pending_past_a_week_are_deleted():
+def test_sign_ups_are_kept_as_long_as_their_link_works_and_opt_outs_forever(settings):
+    settings.CONFIRM_LINK_MAX_AGE_DAYS = 7
     now = timezone.now()
-    stale = Subscriber.objects.create(email="stale@example.org")
-    recent = Subscriber.objects.create(email="recent@example.org")
-    unsubscribed = Subscriber.objects.create(
-        email="gone@example.org", status=Subscriber.Status.UNSUBSCRIBED)
-    Subscriber.objects.filter(pk__in=[stale.pk, unsubscribed.pk]).update(
-        status_changed_at=now - datetime.timedelta(days=8))
-    # Pending again for 6 days (a resubscription), though it signed up long ago.
-    Subscriber.objects.filter(pk=recent.pk).update(
-        status_changed_at=now - datetime.timedelta(days=6),
-        created_at=now - datetime.timedelta(days=400))
+    for email, age in [("stale@example.org", 8), ("recent@example.org", 6)]:
+        SignupRequest.objects.create(email=email, requested_at=now - datetime.timedelta(days=age))
+    Subscriber.objects.create(email="gone@example.org", status=Subscriber.Status.UNSUBSCRIBED)
+    Subscriber.objects.filter(email="gone@example.org").update(
+        status_changed_at=now - datetime.timedelta(days=800))
 
-    assert subscribers_purge_unconfirmed(now=now) == 1
-    assert set(Subscriber.objects.values_list("email", flat=True)) == {
-        "recent@example.org", "gone@example.org"}
+    assert signup_requests_purge(now=now) == 1
+    assert list(SignupRequest.objects.values_list("email", flat=True)) == ["recent@example.org"]
+    assert Subscriber.objects.get().email == "gone@example.org"

@@ -7,7 +7,7 @@ from django.core import mail, signing
 from django.urls import reverse
 
 from subscriptions import tokens
-from subscriptions.models import Subscriber
+from subscriptions.models import HistoryEntry, SignupRequest, Subscriber
 from tests.web import last_mail_to, links_in, signup_data, tamper
 
 pytestmark = pytest.mark.django_db
@@ -24,14 +24,14 @@ def test_the_signup_page_has_every_field_labelled(client):
     assert '<button type="submit">Subscribe</button>' in page
 
 
-def test_signing_up_creates_a_pending_reader_and_mails_a_confirmation_link(client):
+def test_signing_up_stores_a_request_and_mails_a_confirmation_link(client):
     response = client.post(SIGNUP, signup_data("Ada@Example.org "))
     assert response.status_code == 302 and response["Location"] == "/check-your-inbox/"
-    reader = Subscriber.objects.get()
-    assert (reader.email, reader.status) == ("ada@example.org", "pending")
-    assert reader.interest_lines == ["sparse autoencoder", '"language model" -robotics']
-    assert (reader.timezone, reader.send_hour, reader.authors) == ("Europe/Paris", 7, "Yann LeCun")
-    assert [t.slug for t in reader.topics.all()] == ["interpretability"]
+    assert not Subscriber.objects.exists()  # nobody is subscribed until they confirm
+    request = SignupRequest.objects.get()
+    assert (request.email, request.origin) == ("ada@example.org", "signup")
+    assert request.preferences["interests"] == 'sparse autoencoder\n"language model" -robotics'
+    assert request.preferences["topics"] == ["interpretability"]
     message = last_mail_to("ada@example.org")
     assert message.subject == "Confirm your Paperboy subscription"
     assert "confirm" in links_in(message)
@@ -43,12 +43,18 @@ def test_confirming_takes_a_post_and_records_consent(client):
     confirm = links_in(last_mail_to("ada@example.org"))["confirm"]
     page = client.get(confirm)  # what a mail scanner does: nothing changes
     assert "Confirm my subscription" in page.content.decode()
-    assert Subscriber.objects.get().status == "pending"
+    assert not Subscriber.objects.exists()
     done = client.post(confirm, REMOTE_ADDR="203.0.113.9")
     assert "You're subscribed" in done.content.decode()
     reader = Subscriber.objects.get()
     assert reader.status == "active" and reader.consent_ip == "203.0.113.9"
     assert reader.consent_at is not None
+    assert reader.interest_lines == ["sparse autoencoder", '"language model" -robotics']
+    assert (reader.timezone, reader.send_hour, reader.authors) == ("Europe/Paris", 7, "Yann LeCun")
+    assert [t.slug for t in reader.topics.all()] == ["interpretability"]
+    entry = HistoryEntry.objects.get(subscriber=reader)
+    assert (entry.actor, entry.action, entry.old_status, entry.new_status, entry.ip) == (
+        "reader", "confirmed", "", "active", "203.0.113.9")
     welcome = last_mail_to("ada@example.org")
     assert welcome.subject == "You're subscribed to Paperboy"
     assert welcome.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -62,7 +68,7 @@ def final_page(client, data) -> tuple[int, str, str]:
 
 
 def test_the_response_is_the_same_for_new_pending_and_active_addresses(client):
-    Subscriber.objects.create(email="pending@example.org")
+    client.post(SIGNUP, signup_data("pending@example.org"))
     Subscriber.objects.create(email="active@example.org", status="active",
                               interests="diffusion", send_hour=6)
     answers = {email: final_page(client, signup_data(email))
@@ -95,14 +101,15 @@ def test_bounced_or_complained_addresses_get_no_mail_from_the_form(client):
     ({"send_hour": "25"}, "send_hour", "Select a valid choice."),
     ({"papers_per_email": "500"}, "papers_per_email", "less than or equal to 50"),
     ({"authors": "12345"}, "authors", "does not look like a name"),
-    ({"topics": ["999999"]}, "topics", "Select a valid choice."),
+    ({"topics": ["no-such-topic"]}, "topics", "Select a valid choice."),
+    ({"email": '"a\x01b"@example.org'}, "email", "cannot contain control characters"),
 ])
 def test_every_field_is_validated_with_a_clear_message(client, changes, field, message):
     response = client.post(SIGNUP, {**signup_data("ada@example.org"), **changes})
     assert response.status_code == 200
     errors = " ".join(response.context["form"].errors[field])
     assert message in errors
-    assert Subscriber.objects.count() == 0 and mail.outbox == []
+    assert not SignupRequest.objects.exists() and mail.outbox == []
 
 
 def test_what_a_visitor_types_is_escaped_on_the_page(client):
@@ -116,7 +123,7 @@ def test_what_a_visitor_types_is_escaped_on_the_page(client):
 def test_the_honeypot_stores_nothing_but_answers_the_same(client):
     response = client.post(SIGNUP, signup_data("bot@example.org", website="http://spam"))
     assert response["Location"] == "/check-your-inbox/"
-    assert Subscriber.objects.count() == 0 and mail.outbox == []
+    assert not SignupRequest.objects.exists() and mail.outbox == []
 
 
 def test_one_address_gets_at_most_five_mails_an_hour_from_the_form(client):
@@ -131,29 +138,32 @@ def test_one_visitor_is_stopped_after_twenty_signups_an_hour(client):
         assert client.post(SIGNUP, signup_data(f"r{n}@example.org")).status_code == 302
     blocked = client.post(SIGNUP, signup_data("r21@example.org"))
     assert blocked.status_code == 429 and "Too many attempts" in blocked.content.decode()
-    assert Subscriber.objects.count() == 20
+    assert SignupRequest.objects.count() == 20
     other_visitor = client.post(SIGNUP, signup_data("r22@example.org"), REMOTE_ADDR="10.9.9.9")
     assert other_visitor.status_code == 302
 
 
 def test_a_tampered_or_misused_link_is_refused_and_changes_nothing(client):
-    reader = Subscriber.objects.create(email="ada@example.org")
-    good = tokens.token_make(subscriber=reader, purpose=tokens.CONFIRM)
-    manage_token = tokens.token_make(subscriber=reader, purpose=tokens.MANAGE)
-    forged = good.replace(reader.token[:4], "AAAA")
+    client.post(SIGNUP, signup_data("ada@example.org"))
+    request = SignupRequest.objects.get()
+    good = tokens.confirm_token_make(request=request)
+    active = Subscriber.objects.create(email="other@example.org", status="active")
+    manage_token = tokens.token_make(subscriber=active, purpose=tokens.MANAGE)
+    forged = good.replace(request.key[:4], "AAAA")
     for token in [tamper(good), "nonsense", manage_token, forged]:
         response = client.post(reverse("subscriptions:confirm", args=[token]))
         assert response.status_code == 400
         assert "This link doesn" in response.content.decode()
-    assert Subscriber.objects.get().status == "pending"
+    assert list(Subscriber.objects.values_list("email", flat=True)) == ["other@example.org"]
 
 
 def test_a_confirmation_link_expires(client, monkeypatch, settings):
-    reader = Subscriber.objects.create(email="ada@example.org")
+    client.post(SIGNUP, signup_data("ada@example.org"))
+    request = SignupRequest.objects.get()
     eight_days_ago = time.time() - 8 * 86400
     monkeypatch.setattr(signing.time, "time", lambda: eight_days_ago)
-    token = tokens.token_make(subscriber=reader, purpose=tokens.CONFIRM)
+    token = tokens.confirm_token_make(request=request)
     monkeypatch.undo()
     response = client.post(reverse("subscriptions:confirm", args=[token]))
     assert response.status_code == 400 and "The link has expired" in response.content.decode()
-    assert Subscriber.objects.get().status == "pending"
+    assert not Subscriber.objects.exists()

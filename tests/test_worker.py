@@ -11,7 +11,7 @@ from django.utils import timezone
 from digest.editions import deliveries_build, subscribers_for_edition
 from digest.management.commands.demo import SAMPLE
 from digest.models import Delivery, Paper
-from subscriptions.models import Subscriber
+from subscriptions.models import SignupRequest, Subscriber
 from tests.fake_esp import TOKEN, FakeESP
 from tests.workers import celery_worker, wait_until
 
@@ -28,20 +28,21 @@ pytestmark = [pytest.mark.services,
 
 
 def test_a_real_worker_purges_stale_unconfirmed_signups(redis_url):
-    long_ago = timezone.now() - datetime.timedelta(days=8)
-    stale = Subscriber.objects.create(email="stale@example.org")
-    Subscriber.objects.create(email="fresh@example.org")
+    now = timezone.now()
+    long_ago = now - datetime.timedelta(days=8)
+    stale = SignupRequest.objects.create(email="stale@example.org", requested_at=long_ago)
+    SignupRequest.objects.create(email="fresh@example.org", requested_at=now)
     loyal = Subscriber.objects.create(email="loyal@example.org", status=Subscriber.Status.ACTIVE)
-    Subscriber.objects.filter(pk__in=[stale.pk, loyal.pk]).update(status_changed_at=long_ago)
+    Subscriber.objects.filter(pk=loyal.pk).update(status_changed_at=long_ago)
 
     with celery_worker(redis_url) as (send_task, log):
         send_task("subscriptions.tasks.purge_unconfirmed")
-        gone = wait_until(lambda: not Subscriber.objects.filter(pk=stale.pk).exists(),
+        gone = wait_until(lambda: not SignupRequest.objects.filter(pk=stale.pk).exists(),
                           seconds=60)
     assert gone, f"the worker never purged the stale sign-up; its log:\n{log}"
     assert "purge_unconfirmed" in log[0] and "succeeded" in log[0]
-    remaining = set(Subscriber.objects.values_list("email", flat=True))
-    assert remaining == {"fresh@example.org", "loyal@example.org"}
+    assert set(SignupRequest.objects.values_list("email", flat=True)) == {"fresh@example.org"}
+    assert Subscriber.objects.filter(pk=loyal.pk).exists()
 
 
 def test_a_real_worker_dispatches_an_edition_through_the_esp_once(redis_url):
@@ -53,9 +54,8 @@ def test_a_real_worker_dispatches_an_edition_through_the_esp_once(redis_url):
         Subscriber.objects.create(email=email, status="active", interests=interests,
                                   timezone="UTC", send_hour=now.hour)
     # A sign-up left unconfirmed: its purge, queued last, shows the worker got that far.
-    marker = Subscriber.objects.create(email="marker@example.org")
-    Subscriber.objects.filter(pk=marker.pk).update(
-        status_changed_at=now - datetime.timedelta(days=8))
+    marker = SignupRequest.objects.create(email="marker@example.org",
+                                          requested_at=now - datetime.timedelta(days=8))
     esp = FakeESP().start()
     try:
         with celery_worker(redis_url, **postmark_to(esp)) as (send_task, log):
@@ -64,19 +64,20 @@ def test_a_real_worker_dispatches_an_edition_through_the_esp_once(redis_url):
                               seconds=90)
             send_task("digest.tasks.dispatch_tick")  # a second tick: nothing new to send
             send_task("subscriptions.tasks.purge_unconfirmed")  # one worker: runs after it
-            wait_until(lambda: not Subscriber.objects.filter(pk=marker.pk).exists(),
+            wait_until(lambda: not SignupRequest.objects.filter(pk=marker.pk).exists(),
                        seconds=60)
     finally:
         esp.stop()
     assert sent, f"not every digest was sent; the worker said:\n{log}"
-    assert not Subscriber.objects.filter(pk=marker.pk).exists(), log
+    assert not SignupRequest.objects.filter(pk=marker.pk).exists(), log
     assert log[0].count("Task digest.tasks.dispatch_tick") >= 2
     assert sorted(m["To"] for m in esp.messages) == [
         "ada@example.org", "bob@example.org", "cy@example.org"]
+    delivery_keys = {key.hex for key in Delivery.objects.values_list("key", flat=True)}
     for message in esp.messages:
         headers = {h["Name"]: h["Value"] for h in message["Headers"]}
         assert headers["List-Unsubscribe"].startswith("<https://paperboy.example.org/u/")
-        assert message["Metadata"]["delivery_id"]
+        assert message["Metadata"]["delivery"] in delivery_keys
     assert set(Delivery.objects.values_list("esp_message_id", flat=True)) == {
         m["MessageID"] for m in esp.messages}
 

@@ -4,8 +4,6 @@ import re
 
 from django.core import mail
 
-from subscriptions.models import Topic
-
 LINK = re.compile(r"http://localhost:8000(/(?:confirm|manage|u)/[^/\s\"]+/)")
 
 
@@ -28,7 +26,7 @@ def signup_data(email: str, **changes) -> dict:
         "email": email, "interests": 'sparse autoencoder\n"language model" -robotics',
         "authors": "Yann LeCun", "frequency": "daily", "send_hour": "7",
         "timezone": "Europe/Paris", "papers_per_email": "10", "min_upvotes": "0",
-        "topics": [Topic.objects.get(slug="interpretability").pk], "website": "",
+        "topics": ["interpretability"], "website": "",
     }
     data.update(changes)
     return data

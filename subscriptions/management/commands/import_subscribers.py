@@ -1,6 +1,7 @@
 """python manage.py import_subscribers FILE.csv [--confirmed]: bring a list from elsewhere."""
 
 import csv
+from collections import Counter
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -9,8 +10,9 @@ from django.core.validators import validate_email
 from django.utils import timezone
 
 from digest.filters import FilterError, parse_lines
+from subscriptions.consent import subscriber_import
 from subscriptions.models import Subscriber, Topic
-from subscriptions.services import Preferences, subscriber_import
+from subscriptions.services import Preferences
 
 COLUMNS = ["email", "interests", "topics", "frequency"]
 
@@ -36,7 +38,8 @@ class Command(BaseCommand):
             raise CommandError(f"{file} needs a header row with the columns "
                                f"{', '.join(COLUMNS)} and at least one row")
         topics = {topic.slug: topic for topic in Topic.objects.all()}
-        added = existing = bad = 0
+        outcomes = Counter()
+        bad = 0
         now = timezone.now()
         for line, row in enumerate(rows, start=2):  # line 1 is the header
             try:
@@ -45,14 +48,17 @@ class Command(BaseCommand):
                 bad += 1
                 self.stderr.write(f"line {line}: {error}")
                 continue
-            if subscriber_import(email=email, preferences=preferences, confirmed=confirmed,
-                                 now=now):
-                added += 1
-            else:
-                existing += 1
-        state = "active" if confirmed else "pending, confirmation mailed"
-        self.stdout.write(f"Imported {added} subscribers ({state}); {existing} already "
-                          f"subscribed; {bad} bad rows skipped.")
+            outcome = subscriber_import(email=email, preferences=preferences,
+                                        confirmed=confirmed, now=now)
+            if outcome == "erased":
+                self.stderr.write(f"line {line}: {email} had all their data erased at their "
+                                  f"request; only they can subscribe again")
+            outcomes[outcome] += 1
+        added = outcomes["added"] + outcomes["confirmation-sent"]
+        state = "active" if confirmed else "confirmation mailed, not subscribed until confirmed"
+        self.stdout.write(f"Imported {added} subscribers ({state}); {outcomes['exists']} "
+                          f"already here, left as they were; {outcomes['erased']} erased at "
+                          f"their request; {bad} bad rows skipped.")
 
     @staticmethod
     def parse_row(row: dict, topics: dict[str, Topic]) -> tuple[str, Preferences]:

@@ -1,0 +1,27 @@
+"""Email addresses: one spelling per mailbox, nothing that could break a mail header, and
+the keyed hash that stands for an address whose owner had their data erased."""
+
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.utils.crypto import salted_hmac
+
+ERASED_SALT = "paperboy.subscriptions.erased-address"
+
+
+def email_normalize(email: str) -> str:
+    """One spelling per mailbox, so the same reader cannot subscribe twice."""
+    return email.strip().lower()
+
+
+def validate_address_characters(value: str) -> None:
+    """Refuse control characters (a quoted local part may hold them): in a To: header they
+    would become line breaks."""
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise ValidationError("An email address cannot contain control characters.")
+
+
+def address_hash(email: str) -> str:
+    """A keyed hash of the address (HMAC-SHA256 under SECRET_KEY): who cannot be imported
+    again, without keeping the address itself."""
+    return salted_hmac(ERASED_SALT, email_normalize(email), algorithm="sha256").hexdigest()
