@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from subscriptions.esp_events import LABELS, Kind
+
 
 def new_token() -> str:
     """The random part of a subscriber's signed links; rotating it revokes them all."""
@@ -75,7 +77,8 @@ class Subscriber(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     status_changed_at = models.DateTimeField(auto_now_add=True)
     status_reason = models.CharField(
-        max_length=300, blank=True, help_text="Why the status last changed, if an operator said.")
+        max_length=300, blank=True,
+        help_text="Why the status last changed: an operator's note, or what the ESP reported.")
     frequency = models.CharField(max_length=8, choices=Frequency.choices, default=Frequency.DAILY)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     send_hour = models.PositiveSmallIntegerField(
@@ -133,8 +136,13 @@ class Subscriber(models.Model):
 class MailEvent(models.Model):
     """A tracking event from the ESP (bounce, complaint, unsubscribe...), stored once."""
 
+    Kind = Kind
+
     event_id = models.CharField(max_length=200, unique=True)
-    event_type = models.CharField(max_length=32, db_index=True)
+    event_type = models.CharField(max_length=32, db_index=True, help_text="Anymail's name for it.")
+    kind = models.CharField(max_length=16, choices=[(kind.value, LABELS[kind]) for kind in Kind],
+                            default=Kind.OTHER.value,
+                            help_text="What the ESP's own record says it was.")
     subscriber = models.ForeignKey(Subscriber, null=True, blank=True, on_delete=models.CASCADE,
                                    related_name="mail_events")
     recipient = models.EmailField(blank=True)
@@ -147,4 +155,4 @@ class MailEvent(models.Model):
         ordering = ["-received_at"]
 
     def __str__(self) -> str:
-        return f"{self.event_type} {self.recipient}"
+        return f"{self.get_kind_display()} {self.recipient}"
