@@ -173,6 +173,12 @@ except ValueError:
         f"ANYMAIL_REQUESTS_TIMEOUT must be a number of seconds, got "
         f"{ANYMAIL['REQUESTS_TIMEOUT']!r}") from None
 
+# A soft bounce (mailbox full, server down) suppresses a reader only once their mail
+# soft-bounced on this many distinct days within the window, with no delivery since; hard
+# bounces and complaints suppress at once.
+SOFT_BOUNCE_LIMIT = env_int("SOFT_BOUNCE_LIMIT", 3, minimum=1)
+SOFT_BOUNCE_WINDOW_DAYS = env_int("SOFT_BOUNCE_WINDOW_DAYS", 30, minimum=1)
+
 # --- Security -------------------------------------------------------------
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool(

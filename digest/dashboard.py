@@ -11,9 +11,13 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from digest.models import Delivery, IngestRun
+from subscriptions.esp_events import Kind
 from subscriptions.models import MailEvent, SignupRequest, Subscriber
 
 DAYS = 30
+# The ESP events operators watch: a rising line means a list or a sender going bad.
+EVENT_ROWS = {Kind.HARD_BOUNCE: "Hard bounces", Kind.SOFT_BOUNCE: "Soft bounces",
+              Kind.COMPLAINT: "Complaints"}
 
 
 def _start_of(day: date) -> datetime:
@@ -47,11 +51,10 @@ def dashboard_figures(*, today: date, days: int = DAYS) -> dict:
         .values_list("edition", "status").annotate(n=Count("pk")),
         since=since, days=days, key="status")
     events = per_day(
-        MailEvent.objects.filter(received_at__gte=start,
-                                 event_type__in=["bounced", "complained", "deferred"])
+        MailEvent.objects.filter(received_at__gte=start, kind__in=list(EVENT_ROWS))
         .annotate(day=TruncDate("received_at")).order_by()
-        .values_list("day", "event_type").annotate(n=Count("pk")),
-        since=since, days=days, key="event_type")
+        .values_list("day", "kind").annotate(n=Count("pk")),
+        since=since, days=days, key="kind")
     papers = per_day(
         IngestRun.objects.filter(started_at__gte=start).annotate(day=TruncDate("started_at"))
         .order_by().values_list("day", "source").annotate(n=Sum("created")),
@@ -93,7 +96,8 @@ def dashboard(request):
     context = {
         **admin.site.each_context(request), "title": "Paperboy dashboard", **figures,
         "delivery_rows": rows_of(figures["deliveries"], ["sent", "skipped", "failed"], days),
-        "event_rows": rows_of(figures["events"], ["bounced", "complained", "deferred"], days),
+        "event_rows": rows_of({EVENT_ROWS[kind]: values for kind, values
+                               in figures["events"].items()}, list(EVENT_ROWS.values()), days),
         "paper_rows": rows_of(figures["papers"], ["hf", "arxiv", "file"], days),
         "signup_chart": svg_bars(figures["signups"], label="sign-ups per day"),
         "signups_today": figures["signups"][-1], "signups_total": sum(figures["signups"]),

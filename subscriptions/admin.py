@@ -122,7 +122,7 @@ class SubscriberAdmin(admin.ModelAdmin):
             return "None."
         return format_html("<table>{}</table>", format_html_join(
             "", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((e.received_at.strftime("%Y-%m-%d %H:%M"), e.event_type, e.description)
+            ((e.received_at.strftime("%Y-%m-%d %H:%M"), e.get_kind_display(), e.description)
              for e in events)))
 
     # --- consent actions: from the list (a selection) or the change page (one reader) ---
@@ -289,8 +289,8 @@ class TopicAdmin(admin.ModelAdmin):
 
 @admin.register(MailEvent)
 class MailEventAdmin(admin.ModelAdmin):
-    list_display = ["received_at", "event_type", "recipient", "description"]
-    list_filter = ["event_type", "received_at"]
+    list_display = ["received_at", "kind", "recipient", "description"]
+    list_filter = ["kind", "event_type", "received_at"]
     search_fields = ["recipient", "esp_message_id", "event_id"]
     readonly_fields = [f.name for f in MailEvent._meta.fields]
 

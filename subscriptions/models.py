@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from subscriptions.addresses import email_normalize, validate_address_characters
+from subscriptions.esp_events import LABELS, Kind
 
 
 def new_token() -> str:
@@ -138,8 +139,13 @@ class Subscriber(models.Model):
 class MailEvent(models.Model):
     """A tracking event from the ESP (bounce, complaint, unsubscribe...), stored once."""
 
+    Kind = Kind
+
     event_id = models.CharField(max_length=200, unique=True)
-    event_type = models.CharField(max_length=32, db_index=True)
+    event_type = models.CharField(max_length=32, db_index=True, help_text="Anymail's name for it.")
+    kind = models.CharField(max_length=16, choices=[(kind.value, LABELS[kind]) for kind in Kind],
+                            default=Kind.OTHER.value,
+                            help_text="What the ESP's own record says it was.")
     subscriber = models.ForeignKey(Subscriber, null=True, blank=True, on_delete=models.CASCADE,
                                    related_name="mail_events")
     recipient = models.EmailField(blank=True)
@@ -152,7 +158,7 @@ class MailEvent(models.Model):
         ordering = ["-received_at"]
 
     def __str__(self) -> str:
-        return f"{self.event_type} {self.recipient}"
+        return f"{self.get_kind_display()} {self.recipient}"
 
 
 class HistoryEntry(models.Model):

@@ -67,6 +67,8 @@ def test_anymail_settings_come_from_prefixed_variables():
         ({"REDIS_URL": "http://localhost:6379"}, "REDIS_URL must be a redis"),
         ({"SECURE_HSTS_SECONDS": "-5"}, "SECURE_HSTS_SECONDS must be between"),
         ({"ANYMAIL_REQUESTS_TIMEOUT": "soon"}, "ANYMAIL_REQUESTS_TIMEOUT must be a number"),
+        ({"SOFT_BOUNCE_LIMIT": "three"}, "SOFT_BOUNCE_LIMIT must be a whole number"),
+        ({"SOFT_BOUNCE_WINDOW_DAYS": "0"}, "SOFT_BOUNCE_WINDOW_DAYS must be between 1"),
     ],
 )
 def test_manage_py_stops_with_one_line_on_a_bad_setting(env, message):

@@ -1,5 +1,5 @@
 """Sending through Anymail's real Postmark backend to a fake Postmark, retries and failures,
-and the tracking webhooks that suppress addresses."""
+and the tracking webhooks that suppress addresses (each ESP's payloads: test_bounces.py)."""
 
 import base64
 import datetime
@@ -199,14 +199,6 @@ def test_a_complaint_or_an_esp_unsubscribe_suppresses_too(client, hooks, papers)
     complainer.refresh_from_db()
     leaver.refresh_from_db()
     assert (complainer.status, leaver.status) == ("complained", "unsubscribed")
-
-
-def test_a_soft_bounce_is_counted_not_suppressed(client, hooks, papers):
-    reader = make_reader("ada@example.org")
-    post_event(client, postmark_event(Type="Transient", ID=7))
-    reader.refresh_from_db()
-    assert reader.status == "active"
-    assert reader.mail_events.filter(event_type="deferred").count() == 1
 
 
 @pytest.mark.parametrize("secret", [None, "hook-user:wrong"])
