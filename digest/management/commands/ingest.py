@@ -1,7 +1,6 @@
 """python manage.py ingest: fetch listings (or read them from files) into Paper rows."""
 
 import time
-from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -92,19 +91,19 @@ class Command(BaseCommand):
             report_run(run, stdout=self.stdout, stderr=self.stderr)
         if len(runs) > 1:
             asked = ", ".join(describe(run) for run in runs[:3]) + (" ..." if len(runs) > 3 else "")
-            total = sum((counts(run) for run in runs), start=Counter())
-            self.stdout.write(f"{runs[0].get_source_display()} {asked}: {total['created']} "
-                              f"created, {total['updated']} updated, {total['unchanged']} "
-                              f"unchanged" + (f", {total['skipped']} skipped"
-                                              if total["skipped"] else ""))
+            totals = {name: sum(getattr(run, name) for run in runs) for name in COUNTS}
+            self.stdout.write(f"{runs[0].get_source_display()} {asked}: {outcome(**totals)}")
         failed = [run for run in runs if run.status == IngestRun.Status.FAILED]
         if failed:
             raise CommandError(f"{len(failed)} of {len(runs)} ingest runs failed")
 
 
-def counts(run: IngestRun) -> Counter:
-    return Counter(created=run.created, updated=run.updated, unchanged=run.unchanged,
-                   skipped=run.skipped)
+COUNTS = ("created", "updated", "unchanged", "skipped")
+
+
+def outcome(*, created: int, updated: int, unchanged: int, skipped: int) -> str:
+    counts = f"{created} created, {updated} updated, {unchanged} unchanged"
+    return counts + (f", {skipped} skipped" if skipped else "")
 
 
 def run_line(run: IngestRun) -> str:
@@ -112,8 +111,7 @@ def run_line(run: IngestRun) -> str:
     head = f"{run.get_source_display()} {describe(run)}"
     if run.status == IngestRun.Status.FAILED:
         return f"{head}: failed: {' '.join(run.error.split())}"
-    line = f"{head}: {run.created} created, {run.updated} updated, {run.unchanged} unchanged"
-    return line + (f", {run.skipped} skipped" if run.skipped else "")
+    return f"{head}: {outcome(**{name: getattr(run, name) for name in COUNTS})}"
 
 
 def report_run(run: IngestRun, *, stdout, stderr, prefix: str = "") -> None:
