@@ -61,9 +61,9 @@ class PaperAdmin(admin.ModelAdmin):
 @admin.register(IngestRun)
 class IngestRunAdmin(admin.ModelAdmin):
     list_display = ["started_at", "source", "request", "status", "created", "updated",
-                    "unchanged", "finished_at", "error"]
+                    "unchanged", "skipped", "finished_at", "error"]
     list_filter = ["status", "source", "started_at"]
-    search_fields = ["error"]
+    search_fields = ["error", "skip_reasons"]
     actions = ["rerun"]
 
     def has_add_permission(self, request):

@@ -10,11 +10,14 @@ import httpx
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from digest.backoff import RetryPolicy
 from digest.models import IngestRun, Paper
 from digest.sources import arxiv, hf_daily
+from digest.sources.http import DEFAULT_RETRIES
 from digest.sources.records import Listing, PaperRecord, SourceError, VersionBump
 
 BATCH_SIZE = 500
+MAX_SKIP_REASONS = 100
 RECORD_FIELDS = [f.name for f in dataclasses.fields(PaperRecord) if f.name != "arxiv_id"]
 # Stored as JSON lists; records carry tuples.
 LIST_FIELDS = {"authors", "categories", "ai_keywords"}
@@ -136,19 +139,28 @@ def ingest(*, source: str, request: dict, fetch: Callable[[], Listing]) -> Inges
     else:
         run.status = IngestRun.Status.SUCCEEDED
         run.created, run.updated, run.unchanged = counts.created, counts.updated, counts.unchanged
+        run.skipped, run.skip_reasons = len(listing.skipped), skip_reasons(listing.skipped)
     run.finished_at = timezone.now()
     run.save()
     return run
 
 
+def skip_reasons(lines: list[str]) -> str:
+    """The skipped items' lines, as many as an operator reads (the count says the rest)."""
+    shown = [" ".join(line.split())[:300] for line in lines[:MAX_SKIP_REASONS]]
+    more = len(lines) - len(shown)
+    return "\n".join(shown + ([f"... and {more} more"] if more else []))
+
+
 def ingest_hf(*, client: httpx.Client, day: date | None = None, week: str | None = None,
-              trending: bool = False, sleep: Callable[[float], None] = time.sleep) -> IngestRun:
+              trending: bool = False, sleep: Callable[[float], None] = time.sleep,
+              retries: RetryPolicy = DEFAULT_RETRIES) -> IngestRun:
     """One HF day, ISO week or the trending list."""
     request = {"date": day.isoformat()} if day else {"week": week} if week else {"trending": True}
 
     def fetch() -> Listing:
-        return Listing(records=hf_daily.fetch_listing(
-            client, day=day, week=week, trending=trending, sleep=sleep))
+        return hf_daily.fetch_listing(client, day=day, week=week, trending=trending,
+                                      sleep=sleep, retries=retries)
 
     return ingest(source=IngestRun.Source.HF, request=request, fetch=fetch)
 
@@ -171,5 +183,6 @@ def ingest_listings(*, listings: dict[str, Listing]) -> IngestRun:
         fetch=lambda: Listing(
             records=[r for listing in listings.values() for r in listing.records],
             bumps=[b for listing in listings.values() for b in listing.bumps],
+            skipped=[s for listing in listings.values() for s in listing.skipped],
         ),
     )

@@ -4,11 +4,13 @@ import uuid
 
 from django.db import models
 
+from digest.sources.records import MAX_LENGTHS
+
 
 class Paper(models.Model):
     """One paper, keyed by arXiv id, merged from every source that listed it."""
 
-    arxiv_id = models.CharField("arXiv id", max_length=32, unique=True)
+    arxiv_id = models.CharField("arXiv id", max_length=MAX_LENGTHS["arxiv_id"], unique=True)
     arxiv_version = models.PositiveSmallIntegerField(default=1)
     title = models.TextField()
     abstract = models.TextField(blank=True)
@@ -25,11 +27,11 @@ class Paper(models.Model):
     num_comments = models.PositiveIntegerField(default=0)
     ai_summary = models.TextField(blank=True)
     ai_keywords = models.JSONField(default=list, blank=True)
-    github_repo = models.URLField(max_length=500, blank=True)
+    github_repo = models.URLField(max_length=MAX_LENGTHS["github_repo"], blank=True)
     github_stars = models.PositiveIntegerField(null=True, blank=True)
-    project_page = models.URLField(max_length=500, blank=True)
-    organization = models.CharField(max_length=200, blank=True)
-    thumbnail = models.URLField(max_length=500, blank=True)
+    project_page = models.URLField(max_length=MAX_LENGTHS["project_page"], blank=True)
+    organization = models.CharField(max_length=MAX_LENGTHS["organization"], blank=True)
+    thumbnail = models.URLField(max_length=MAX_LENGTHS["thumbnail"], blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -74,6 +76,9 @@ class IngestRun(models.Model):
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(
+        default=0, help_text="Items left out of the listing (malformed, or not storable).")
+    skip_reasons = models.TextField(blank=True, help_text="One line per skipped item: which, why.")
     error = models.TextField(blank=True)
 
     class Meta:

@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
@@ -25,6 +25,7 @@ from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.urls import reverse
 
+from digest.backoff import retry_after_seconds
 from digest.esp_lookup import LookupFailed, message_at_esp
 from digest.models import Delivery, DeliveryItem, Paper
 from digest.rendering import Digest, Renderer
@@ -153,9 +154,8 @@ def _transient(error: Exception) -> TransientSendError | None:
         if status is not None and status != 429 and status < 500:
             return None
         response = getattr(error, "response", None)
-        retry_after = response.headers.get("Retry-After") if response is not None else None
-        seconds = retry_after and retry_after.isascii() and retry_after.isdigit()
-        wait = float(retry_after) if seconds else None
+        wait = (retry_after_seconds(response.headers, now=datetime.now(UTC))
+                if response is not None else None)
         # No answer at all (a timeout, a dropped connection): the ESP may have the message.
         return TransientSendError(first_line(error), wait, maybe_sent=status is None)
     if isinstance(error, OSError):  # the network itself

@@ -2,7 +2,6 @@
 
 import datetime
 import logging
-import random
 import time
 from datetime import timedelta
 
@@ -11,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 from kombu.exceptions import ChannelError
 
+from digest.backoff import backoff_delay
 from digest.dispatch import chunks, deliveries_send
 from digest.editions import deliveries_build, subscribers_due, subscribers_for_edition
 from digest.ingestion import ingest_arxiv, ingest_hf
@@ -25,9 +25,9 @@ from digest.sources.arxiv import ArxivFeed
 from digest.sources.http import build_client
 
 log = logging.getLogger(__name__)
-# With backoff doubling from 30 s up to 30 minutes: about 3.5 hours of ESP trouble, after
-# which a digest has lost its day anyway. An ESP failing a third of all requests at random
-# still delivers all but one in a million digests.
+# With backoff doubling from 30 s up to 30 minutes (each wait between half and all of that):
+# 1.75 to 3.5 hours of ESP trouble, after which a digest has lost its day anyway. An ESP
+# failing a third of all requests at random still delivers all but one in a million digests.
 MAX_SEND_RETRIES = 12
 
 
@@ -118,12 +118,22 @@ def build_deliveries(edition: str, subscriber_ids: list[int]) -> dict:
     return summary
 
 
+def send_retry_countdown(*, retry: int, retry_after: float | None) -> float:
+    """Seconds before retry number `retry` (1 = the first) of a send: backoff with jitter from
+    SEND_RETRY_BACKOFF_SECONDS, doubling up to SEND_RETRY_BACKOFF_MAX_SECONDS, and never
+    sooner than the ESP asked, up to that maximum (a longer countdown would outlive the
+    broker's visibility timeout)."""
+    maximum = settings.SEND_RETRY_BACKOFF_MAX_SECONDS
+    backoff = backoff_delay(retry, base=settings.SEND_RETRY_BACKOFF_SECONDS, maximum=maximum)
+    return min(maximum, max(backoff, retry_after or 0))
+
+
 def retry_later(delivery_id: int, error: TransientSendError) -> None:
     if send_digest.app.conf.task_always_eager:
         retry_in_process(delivery_id, error)
     else:
-        send_digest.apply_async((delivery_id,),
-                                countdown=error.retry_after or settings.SEND_RETRY_BACKOFF_SECONDS)
+        send_digest.apply_async(
+            (delivery_id,), countdown=send_retry_countdown(retry=1, retry_after=error.retry_after))
 
 
 def retry_in_process(delivery_id: int, error: TransientSendError) -> None:
@@ -155,7 +165,7 @@ def send_digest(self, delivery_id: int) -> dict:
         if self.request.retries >= self.max_retries:
             delivery_give_up(delivery_id=delivery_id, reason=str(failures[0]))
             return {"failed": 1}
-        doubled = settings.SEND_RETRY_BACKOFF_SECONDS * 2 ** self.request.retries
-        backoff = min(settings.SEND_RETRY_BACKOFF_MAX_SECONDS, doubled) * random.uniform(0.8, 1.2)
-        raise self.retry(countdown=max(backoff, failures[0].retry_after or 0))
+        # This run was retry number retries + 1 (retry_later queued the first): next is + 2.
+        raise self.retry(countdown=send_retry_countdown(
+            retry=self.request.retries + 2, retry_after=failures[0].retry_after))
     return dict(counts)

@@ -45,6 +45,7 @@ class FakeESP:
         self.search_script: deque = deque()  # answers to the next searches: "500", "401"
         self.refuse_marker = ""  # To addresses holding this get a permanent 422
         self.slow_seconds = 3.0  # how long a "slow" (accepted) or "stall" (not) answer takes
+        self.retry_after = "1"  # a 429's Retry-After: seconds or an HTTP-date
         self.messages: list[dict] = []  # accepted payloads, in order
         self.answers: list[str] = []  # what each request got: ok, 500, 429, 422, slow, 401
         self.script: deque = deque()  # answers to give next, before the chaos
@@ -170,7 +171,7 @@ class FakeESP:
                     return self.reply(500, {"ErrorCode": 1, "Message": "Internal error"})
                 if answer == "429":
                     return self.reply(429, {"ErrorCode": 429, "Message": "Slow down"},
-                                      {"Retry-After": "1"})
+                                      {"Retry-After": esp.retry_after})
                 if answer == "422":
                     return self.reply(422, {"ErrorCode": 300,
                                             "Message": "Invalid 'From' address: 'x'."})

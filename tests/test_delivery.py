@@ -7,7 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from digest.editions import deliveries_build, edition_window, subscribers_for_edition
@@ -254,23 +254,30 @@ def test_run_daily_ingests_then_sends(monkeypatch, readers):
     out = StringIO()
     call_command("run_daily", "--date", EDITION.isoformat(), stdout=out)
     lines = out.getvalue().splitlines()
-    assert [line.split(":")[0] for line in lines[:3]] == [
-        "Ingest hf {'date'", "Ingest hf {'date'", "Ingest arxiv {'categories'"]
-    assert all(": ok: " in line for line in lines[:3])
+    assert [line.split(" 20")[0] for line in lines[:2]] == [
+        "Ingest Hugging Face Daily Papers"] * 2
+    assert lines[2].startswith("Ingest arXiv announcements ")
+    assert all(" created, " in line for line in lines[:3])
     assert lines[-1].startswith("Editions 2026-11-21: 3 sent")
 
 
-def test_run_daily_still_sends_stored_papers_when_the_sources_are_down(monkeypatch, readers):
+def test_run_daily_sends_nothing_when_every_source_is_down_unless_told_to_skip_ingest(
+        monkeypatch, readers):
     from tests.sources import FakeInternet
 
     unreachable = FakeInternet()  # nothing queued: every request fails to connect
     monkeypatch.setattr("digest.management.commands.run_daily.build_client",
                         lambda **options: unreachable.client())
-    out = StringIO()
-    call_command("run_daily", "--date", EDITION.isoformat(), stdout=out)
-    lines = out.getvalue().splitlines()
-    assert all(": failed: " in line and "ConnectError" in line for line in lines[:3])
-    assert lines[-1].startswith("Editions 2026-11-21: 3 sent")
+    monkeypatch.setattr("digest.management.commands.run_daily.sleep", lambda seconds: None)
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError, match="every ingest run failed, so no digest was sent"):
+        call_command("run_daily", "--date", EDITION.isoformat(), stdout=out, stderr=err)
+    lines = err.getvalue().splitlines()
+    assert len(lines) == 3
+    assert all(": failed: " in line and "ConnectError" in line for line in lines)
+    assert out.getvalue() == "" and not Delivery.objects.exists()
+    call_command("run_daily", "--date", EDITION.isoformat(), "--skip-ingest", stdout=out)
+    assert out.getvalue().startswith("Editions 2026-11-21: 3 sent")
 
 
 def test_the_subject_is_plain_text_not_html(readers):

@@ -4,14 +4,17 @@ and the tracking webhooks that suppress addresses (each ESP's payloads: test_bou
 import base64
 import datetime
 import json
+from email.utils import format_datetime
 from io import StringIO
 
 import pytest
+from celery.exceptions import Retry
 from django.core.management import call_command
 from django.utils import timezone
 
+from digest.editions import deliveries_build, subscribers_for_edition
 from digest.models import Delivery
-from digest.tasks import dispatch_tick
+from digest.tasks import dispatch_tick, send_digest, send_retry_countdown
 from subscriptions.models import MailEvent, Subscriber
 from tests.delivery_fixtures import EDITION, make_reader
 
@@ -61,6 +64,53 @@ def test_retries_are_bounded_then_the_row_fails_with_the_reason(papers, esp):
     assert delivery.reason.startswith("gave up after retries: AnymailRequestsAPIError")
     assert delivery.attempts == 13  # the first try and 12 retries
     assert esp.messages == []
+
+
+@pytest.fixture
+def one_delivery(papers):
+    make_reader("ada@example.org", interests="sparse autoencoder")
+    [delivery_id] = deliveries_build(
+        edition=EDITION, subscribers=subscribers_for_edition(edition=EDITION)).to_send
+    return delivery_id
+
+
+@pytest.fixture
+def countdowns(monkeypatch):
+    """When the worker would run send_digest again: the countdown of each retry it asks for."""
+    asked = []
+    monkeypatch.setattr(send_digest, "retry",
+                        lambda **options: asked.append(options["countdown"]) or Retry())
+    return asked
+
+
+def test_a_429_naming_a_date_holds_the_retry_until_then(one_delivery, esp, countdowns):
+    ten_minutes = timezone.now() + datetime.timedelta(minutes=10)
+    esp.retry_after = format_datetime(ten_minutes, usegmt=True)  # an HTTP-date, not seconds
+    esp.script.append("429")
+    with pytest.raises(Retry):
+        send_digest(one_delivery)
+    [countdown] = countdowns
+    assert 590 <= countdown <= 600
+    assert Delivery.objects.get(pk=one_delivery).status == "pending"
+
+
+def test_send_retries_back_off_exponentially_with_jitter_up_to_the_maximum(
+        one_delivery, esp, countdowns, settings):
+    settings.SEND_RETRY_BACKOFF_SECONDS, settings.SEND_RETRY_BACKOFF_MAX_SECONDS = 30, 1800
+    esp.chaos = lambda number: "500"
+    for retries in range(8):  # the task's runs as the worker's 1st to 8th retry
+        with pytest.raises(Retry):
+            send_digest.apply((one_delivery,), retries=retries, throw=True)
+    # The first retry, queued by retry_later, waits 15-30 s; the task's own then double.
+    ceilings = [min(1800, 30 * 2 ** (n + 1)) for n in range(8)]
+    assert ceilings == [60, 120, 240, 480, 960, 1800, 1800, 1800]
+    assert all(c / 2 <= wait <= c for c, wait in zip(ceilings, countdowns, strict=True))
+    assert 15 <= send_retry_countdown(retry=1, retry_after=None) <= 30
+
+
+def test_an_esp_asking_for_hours_is_retried_within_the_maximum(settings):
+    settings.SEND_RETRY_BACKOFF_MAX_SECONDS = 1800  # under the broker's visibility timeout
+    assert send_retry_countdown(retry=1, retry_after=7200) == 1800
 
 
 def test_a_permanent_4xx_fails_at_once_with_the_reason(papers, esp):

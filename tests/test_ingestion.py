@@ -10,14 +10,14 @@ from digest.ingestion import ingest, ingest_arxiv, ingest_hf, papers_upsert
 from digest.models import IngestRun, Paper
 from digest.sources import hf_daily
 from digest.sources.arxiv import ArxivFeed, parse_feed
-from digest.sources.records import Listing, PaperRecord
+from digest.sources.records import MAX_LENGTHS, Listing, PaperRecord
 from tests.sources import FakeInternet, atom_file, data, json_file
 
 pytestmark = pytest.mark.django_db
 
 
 def hf_records(name):
-    return hf_daily.parse_listing(json.loads(data(name)))
+    return hf_daily.parse_listing(json.loads(data(name))).records
 
 
 def test_ingesting_the_same_listing_twice_leaves_the_same_rows():
@@ -122,3 +122,52 @@ def test_successful_runs_record_what_they_asked_and_what_they_changed():
     assert (arxiv.status, arxiv.created) == ("succeeded", 2)
     assert arxiv.request == {"categories": ["cs.LG", "cs.CL"], "keep": ["new", "cross"]}
     assert hf.finished_at >= hf.started_at
+
+
+HOSTILE_ITEMS = [  # each fails a PostgreSQL write; SQLite would have stored the first four
+    {"paper": {"id": "2611.00002", "title": "A \u0000 in the title"}},
+    {"paper": {"id": "2611.00003", "title": "t", "authors": [{"name": "Nul\u0000"}]}},
+    {"paper": {"id": "2611.00004", "title": "t", "organization": {"name": "o" * 201}}},
+    {"paper": {"id": "2611.00005", "title": "t", "projectPage": "https://x.org/" + "p" * 500}},
+    {"paper": {"id": "2611.00006", "title": "t", "githubStars": 2 ** 31}},
+]
+
+
+def test_items_the_database_would_refuse_are_skipped_and_the_run_says_which_and_why():
+    good = {"paper": {"id": "2611.00001", "title": "A good paper", "upvotes": 3}}
+    internet = FakeInternet()
+    internet.queue("huggingface.co", httpx.Response(200, json=[good, *HOSTILE_ITEMS]))
+    run = ingest_hf(client=internet.client(), day=date(2026, 11, 19))
+    assert (run.status, run.created, run.skipped) == ("succeeded", 1, 5)
+    assert list(Paper.objects.values_list("arxiv_id", flat=True)) == ["2611.00001"]
+    assert run.skip_reasons.splitlines() == [
+        "item 2 (2611.00002): title contains a NUL character",
+        "item 3 (2611.00003): authors contains a NUL character",
+        "item 4 (2611.00004): organization is 201 characters long, more than the 200 allowed",
+        "item 5 (2611.00005): project_page is 514 characters long, more than the 500 allowed",
+        "item 6 (2611.00006): github_stars 2147483648 is out of range",
+    ]
+
+
+def test_the_longest_values_the_check_lets_through_are_stored():
+    record = PaperRecord(arxiv_id="a" * 21 + "/0000001", title="t", organization="o" * 200,
+                         github_repo="https://g.org/" + "g" * 486, upvotes=2 ** 31 - 1)
+    assert len(record.arxiv_id) == 29 and len(record.github_repo) == 500
+    assert papers_upsert(records=[record]).created == 1
+    assert Paper.objects.get().organization == "o" * 200
+
+
+def test_the_sources_length_limits_are_the_paper_columns():
+    assert {name: Paper._meta.get_field(name).max_length for name in MAX_LENGTHS} == MAX_LENGTHS
+
+
+def test_a_run_keeps_a_bounded_list_of_skip_reasons():
+    bad = [{"paper": {"id": f"2611.{n:05d}", "title": "\u0000"}} for n in range(150)]
+    good = {"paper": {"id": "2611.99999", "title": "fine"}}
+    internet = FakeInternet()
+    internet.queue("huggingface.co", httpx.Response(200, json=[good, *bad[:99]]),
+                   httpx.Response(200, json=bad[99:]))  # two pages of 100 and 51
+    run = ingest_hf(client=internet.client(), day=date(2026, 11, 19))
+    assert run.skipped == 150
+    assert len(run.skip_reasons.splitlines()) == 101
+    assert run.skip_reasons.endswith("... and 50 more")

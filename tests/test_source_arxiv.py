@@ -72,3 +72,49 @@ def test_it_refuses_categories_that_are_not_arxiv_categories():
     feed = ArxivFeed(FakeInternet().client(), sleep=lambda s: None)
     with pytest.raises(SourceError, match="not arXiv categories: ../x"):
         feed.fetch(["cs.LG", "../x"])
+
+
+def feed_of(*entries: str) -> bytes:
+    return ('<feed xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/'
+            'atom">' + "".join(entries) + "</feed>").encode()
+
+
+def entry(entry_id: str, title: str = "A title", announce_type: str = "new") -> str:
+    return (f"<entry><id>{entry_id}</id><title>{title}</title>"
+            f"<arxiv:announce_type>{announce_type}</arxiv:announce_type></entry>")
+
+
+GOOD = entry("oai:arXiv.org:2611.00001v1")
+
+
+@pytest.mark.parametrize(("bad", "reason"), [
+    (entry("oai:arXiv.org:nonsense"), "entry 2: 'oai:arXiv.org:nonsense' is not an arXiv id"),
+    (entry("oai:arXiv.org:2611.00002v1", title=" "), "entry 2 (2611.00002): has no title"),
+    (entry("oai:arXiv.org:2611.00002v99999999"),
+     "entry 2 (2611.00002): version 99999999 is out of range"),
+    (entry("oai:arXiv.org:2611.00002v99999999", announce_type="replace"),
+     "entry 2 (2611.00002): version 99999999 is out of range"),
+    (entry(f"oai:arXiv.org:{'a' * 30}/0000001v1"),
+     f"entry 2 ({'a' * 30}/0000001): arxiv_id is 38 characters long, more than the 32"),
+])
+def test_an_entry_that_cannot_be_stored_is_skipped_with_one_line_and_the_rest_kept(bad, reason):
+    listing = parse_feed(feed_of(GOOD, bad))
+    assert [r.arxiv_id for r in listing.records] == ["2611.00001"]
+    [line] = listing.skipped
+    assert line.startswith(reason)
+
+
+def test_a_feed_with_no_readable_entry_is_rejected_whole():
+    with pytest.raises(SourceError, match="feed: none of its 2 items could be read; entry 1"):
+        parse_feed(feed_of(entry("oai:arXiv.org:x"), entry("oai:arXiv.org:y")))
+
+
+def test_a_feed_with_a_nul_character_is_not_atom():
+    # XML cannot carry a NUL at all (not even as &#0;): the feed is rejected whole.
+    for nul in (b"\x00", b"&#0;"):
+        with pytest.raises(SourceError, match="not an Atom feed"):
+            parse_feed(feed_of(GOOD).replace(b"A title", b"A " + nul + b"title"))
+
+
+def test_an_empty_feed_is_an_empty_listing_not_an_error():
+    assert parse_feed(feed_of()).records == []

@@ -31,7 +31,7 @@ def fetch(internet, sleeps, **kwargs):
 
 def test_it_follows_pages_until_a_short_page(internet, sleeps):
     internet.queue(HF, json_file("hf_day_page0.json"), json_file("hf_day_page1.json"))
-    records = fetch(internet, sleeps, day=DAY, page_size=2)
+    records = fetch(internet, sleeps, day=DAY, page_size=2).records
     assert [r.arxiv_id for r in records] == ["2611.10001", "2611.10002", "2611.10003"]
     assert [r.url.params["p"] for r in internet.requests] == ["0", "1"]
     assert {r.url.params["date"] for r in internet.requests} == {"2026-11-19"}
@@ -53,7 +53,7 @@ def test_the_client_names_the_project_in_its_user_agent():
 
 
 def test_it_reads_every_field_and_drops_hidden_authors():
-    first = hf_daily.parse_listing(json.loads(data("hf_day_page0.json")))[0]
+    first = hf_daily.parse_listing(json.loads(data("hf_day_page0.json"))).records[0]
     assert first.title == "Scaling Laws for Sparse Autoencoders"
     assert first.authors == ("Ada Lovelace", "Alan Turing")
     assert first.featured_on == date(2026, 11, 19)
@@ -68,7 +68,7 @@ def test_it_reads_every_field_and_drops_hidden_authors():
 
 def test_it_tolerates_every_optional_field_missing_or_null(internet, sleeps):
     internet.queue(HF, json_file("hf_optional_fields_missing.json"))
-    required_only, all_null = fetch(internet, sleeps, day=DAY)
+    required_only, all_null = fetch(internet, sleeps, day=DAY).records
     for record in (required_only, all_null):
         assert record.featured_on == DAY
         assert record.upvotes == 0 and record.num_comments == 0
@@ -82,20 +82,37 @@ def test_a_429_waits_as_asked_then_succeeds(internet, sleeps):
     internet.queue(HF, httpx.Response(429, headers={"Retry-After": "7"}),
                    httpx.Response(429, headers={"RateLimit": '"api";r=0;t=42'}),
                    json_file("hf_day_page1.json"))
-    records = fetch(internet, sleeps, day=DAY)
-    assert len(records) == 1
+    listing = fetch(internet, sleeps, day=DAY)
+    assert len(listing.records) == 1
     assert sleeps == [7.0, 42.0]
 
 
-def test_5xx_and_timeouts_back_off_then_give_up_with_one_line(internet, sleeps):
+def test_a_server_asking_for_a_longer_wait_than_allowed_fails_at_once(internet, sleeps):
+    internet.queue(HF, httpx.Response(429, headers={"RateLimit-Reset": "900"}))
+    with pytest.raises(SourceUnavailable, match="asked to wait 900 s, longer than the 300 s"):
+        fetch(internet, sleeps, day=DAY)
+    assert len(internet.requests) == 1 and sleeps == []
+
+
+def test_5xx_and_timeouts_back_off_exponentially_with_jitter_then_give_up_with_one_line(
+        internet, sleeps):
     internet.queue(HF, httpx.Response(500), httpx.ReadTimeout("slow"), httpx.Response(502),
                    httpx.Response(503), httpx.Response(504))
     with pytest.raises(SourceUnavailable) as raised:
         fetch(internet, sleeps, day=DAY)
     assert len(internet.requests) == 5
-    assert sleeps == [1.0, 2.0, 4.0, 8.0]
+    # Each wait lies in the upper half of 1, 2, 4, 8 seconds.
+    assert len(sleeps) == 4
+    assert all(2 ** n / 2 <= wait <= 2 ** n for n, wait in enumerate(sleeps))
     assert "failed 5 times, last: 504" in str(raised.value)
     assert "\n" not in str(raised.value)
+
+
+def test_a_503_with_retry_after_waits_at_least_that_long(internet, sleeps):
+    internet.queue(HF, httpx.Response(503, headers={"Retry-After": "30"}),
+                   json_file("hf_day_page1.json"))
+    assert len(fetch(internet, sleeps, day=DAY).records) == 1
+    assert sleeps == [30.0]
 
 
 def test_a_bad_date_is_a_clear_error_not_a_retry(internet, sleeps):
@@ -112,15 +129,65 @@ def test_malformed_json_is_a_clear_error(internet, sleeps):
         fetch(internet, sleeps, day=DAY)
 
 
-@pytest.mark.parametrize(("items", "message"), [
-    ({"error": "x"}, "expected a JSON array"),
-    ([{"title": "no paper"}], "item 1: has no 'paper' object"),
-    ([{"paper": {"id": "../../etc", "title": "x"}}], "is not an arXiv id"),
-    ([{"paper": {"id": "2611.00001", "title": "  "}}], "has no title"),
-    ([{"paper": {"id": "2611.00001", "title": "t", "submittedOnDailyAt": "soon"}}],
-     "not a timestamp"),
+GOOD = {"paper": {"id": "2611.00001", "title": "A good paper"}}
+
+
+@pytest.mark.parametrize(("item", "reason"), [
+    ({"title": "no paper"}, "item 2: has no 'paper' object"),
+    ({"paper": {"id": "../../etc", "title": "x"}}, "item 2: paper.id '../../etc' is not an"),
+    ({"paper": {"id": "2611.00002", "title": "  "}}, "item 2 (2611.00002): has no title"),
+    ({"paper": {"id": "2611.00002", "title": "t", "submittedOnDailyAt": "soon"}},
+     "item 2: 'soon' is not a timestamp"),
+    ({"paper": {"id": "2611.00002", "title": "Nul\u0000byte"}},
+     "item 2 (2611.00002): title contains a NUL character"),
+    ({"paper": {"id": "2611.00002", "title": "t", "ai_keywords": ["ok", "n\u0000l"]}},
+     "item 2 (2611.00002): ai_keywords contains a NUL character"),
+    ({"paper": {"id": "2611.00002", "title": "Half a \ud800 pair"}},
+     "item 2 (2611.00002): title is not valid Unicode"),
+    ({"paper": {"id": "2611.00002", "title": "t", "organization": {"fullname": "x" * 201}}},
+     "item 2 (2611.00002): organization is 201 characters long, more than the 200 allowed"),
+    ({"paper": {"id": "2611.00002", "title": "t",
+                "githubRepo": "https://github.com/" + "a" * 490}},
+     "item 2 (2611.00002): github_repo is 509 characters long, more than the 500 allowed"),
+    ({"paper": {"id": "2611.00002", "title": "t"}, "thumbnail": "https://x.org/" + "t" * 500},
+     "item 2 (2611.00002): thumbnail is 514 characters long"),
+    ({"paper": {"id": "2611.00002", "title": "t", "upvotes": 10 ** 12}},
+     "item 2 (2611.00002): upvotes 1000000000000 is out of range"),
 ])
-def test_a_malformed_item_rejects_the_listing(internet, sleeps, items, message):
-    internet.queue(HF, httpx.Response(200, json=items))
-    with pytest.raises(SourceError, match=message):
+def test_an_item_that_cannot_be_stored_is_skipped_with_one_line_and_the_rest_kept(
+        internet, sleeps, item, reason):
+    internet.queue(HF, httpx.Response(200, content=json.dumps([GOOD, item, GOOD])))
+    listing = fetch(internet, sleeps, day=DAY)
+    assert [r.arxiv_id for r in listing.records] == ["2611.00001", "2611.00001"]
+    [line] = listing.skipped
+    assert line.startswith(reason) and "\n" not in line and len(line) < 200
+
+
+def test_items_are_numbered_across_pages(internet, sleeps):
+    bad = {"paper": {"id": "2611.00009", "title": "Nul\u0000byte"}}
+    internet.queue(HF, httpx.Response(200, json=[GOOD, GOOD]), httpx.Response(200, json=[bad]))
+    listing = fetch(internet, sleeps, day=DAY, page_size=2)
+    assert listing.skipped == ["item 3 (2611.00009): title contains a NUL character"]
+
+
+def test_infinite_or_nan_counts_read_as_unknown():
+    [record] = hf_daily.parse_listing(json.loads(
+        '[{"paper": {"id": "2611.00001", "title": "t", "upvotes": Infinity, '
+        '"githubStars": NaN}}]')).records
+    assert record.upvotes == 0 and record.github_stars is None
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b'{"error": "x"}', "expected a JSON array"),
+    (b"[" * 100_000, "not valid JSON"),
+    (b"[1" + b"0" * 5000 + b"]", "not valid JSON"),
+    (json.dumps([{"title": "no paper"}]).encode(),
+     "none of its 1 item could be read; item 1: has no 'paper' object"),
+    (json.dumps([{"paper": {"id": "x"}}, {"paper": {"id": "2611.1", "title": "t"}}]).encode(),
+     "none of its 2 items could be read; item 1: paper.id 'x' is not an arXiv id"),
+])
+def test_a_listing_with_no_readable_item_is_rejected_whole(internet, sleeps, content, message):
+    internet.queue(HF, httpx.Response(200, content=content))
+    with pytest.raises(SourceError, match=message) as raised:
         fetch(internet, sleeps, day=DAY)
+    assert "\n" not in str(raised.value)

@@ -14,14 +14,18 @@ import httpx
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from digest.sources.http import get_with_retries
+from digest.backoff import RetryPolicy
+from digest.sources.http import DEFAULT_RETRIES, get_with_retries
 from digest.sources.records import (
+    MAX_VERSION,
     Listing,
     PaperRecord,
     SourceError,
     VersionBump,
     clean_text,
     is_arxiv_id,
+    listing_checked,
+    record_problem,
 )
 
 FEED_URL = "https://rss.arxiv.org/atom/{categories}"
@@ -41,14 +45,16 @@ class ArxivFeed:
     """Fetches feeds no faster than arXiv's terms allow."""
 
     def __init__(self, client: httpx.Client, *, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic,
+                 retries: RetryPolicy = DEFAULT_RETRIES):
         self.client = client
         self.sleep = sleep
         self.clock = clock
+        self.retries = retries
         self.last_request: float | None = None
 
     def _spaced_sleep(self, seconds: float) -> None:
-        self.sleep(max(seconds, MIN_INTERVAL))
+        self.sleep(max(seconds, MIN_INTERVAL))  # a retry is a request too
 
     def fetch(self, categories: Iterable[str], *, keep=KEEP_DEFAULT) -> Listing:
         categories = list(categories)
@@ -61,7 +67,8 @@ class ArxivFeed:
                 self.sleep(MIN_INTERVAL - waited)
         url = FEED_URL.format(categories="+".join(categories))
         try:
-            response = get_with_retries(self.client, url, sleep=self._spaced_sleep)
+            response = get_with_retries(self.client, url, sleep=self._spaced_sleep,
+                                        retries=self.retries)
         finally:
             self.last_request = self.clock()
         return parse_feed(response.content, keep=keep, origin=url)
@@ -74,24 +81,40 @@ def parse_feed(content: bytes, *, keep=KEEP_DEFAULT, origin: str = "feed") -> Li
         raise SourceError(f"{origin}: not an Atom feed ({error})") from None
     if root.tag != f"{{{NS['atom']}}}feed":
         raise SourceError(f"{origin}: not an Atom feed (root element is {root.tag})")
-    records, bumps = [], []
+    records, bumps, skipped = [], [], []
     for position, entry in enumerate(root.findall("atom:entry", NS), start=1):
         announce_type = (entry.findtext("arxiv:announce_type", "", NS) or "new").strip()
-        arxiv_id, version = parse_entry_id(entry, position=position)
-        if announce_type in keep:
-            records.append(parse_entry(entry, arxiv_id=arxiv_id, version=version,
-                                       position=position))
-        elif announce_type.startswith("replace"):
-            bumps.append(VersionBump(arxiv_id=arxiv_id, version=version or 2))
-    return Listing(records=records, bumps=bumps)
+        if announce_type not in keep and not announce_type.startswith("replace"):
+            continue
+        # An entry that is malformed or that the database could not store is left out, with
+        # one line saying which and why; the feed's other entries still count.
+        try:
+            arxiv_id, version = parse_entry_id(entry, position=position)
+            if announce_type not in keep:
+                bumps.append(VersionBump(arxiv_id=arxiv_id, version=version or 2))
+                continue
+            record = parse_entry(entry, arxiv_id=arxiv_id, version=version, position=position)
+        except SourceError as error:
+            skipped.append(str(error))
+            continue
+        problem = record_problem(record)
+        if problem:
+            skipped.append(f"entry {position} ({arxiv_id}): {problem}")
+        else:
+            records.append(record)
+    return listing_checked(Listing(records=records, bumps=bumps, skipped=skipped), origin=origin)
 
 
 def parse_entry_id(entry: Element, *, position: int) -> tuple[str, int | None]:
     raw = (entry.findtext("atom:id", "", NS) or "").strip()
     match = ENTRY_ID.fullmatch(raw)
     if not match or not is_arxiv_id(match["id"]):
-        raise SourceError(f"entry {position}: {raw!r} is not an arXiv id")
-    return match["id"], int(match["version"]) if match["version"] else None
+        raise SourceError(f"entry {position}: {repr(raw)[:60]} is not an arXiv id")
+    digits = match["version"]
+    if digits and (len(digits) > len(str(MAX_VERSION)) or int(digits) > MAX_VERSION):
+        raise SourceError(f"entry {position} ({match['id']}): version {digits[:10]} is out of "
+                          f"range")
+    return match["id"], int(digits) if digits else None
 
 
 def parse_entry(entry: Element, *, arxiv_id: str, version: int | None,
@@ -103,7 +126,7 @@ def parse_entry(entry: Element, *, arxiv_id: str, version: int | None,
     try:
         announced = datetime.fromisoformat(published.replace("Z", "+00:00")) if published else None
     except ValueError:
-        raise SourceError(f"entry {position}: {published!r} is not a timestamp") from None
+        raise SourceError(f"entry {position}: {published[:40]!r} is not a timestamp") from None
     return PaperRecord(
         arxiv_id=arxiv_id,
         arxiv_version=version,

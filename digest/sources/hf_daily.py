@@ -1,14 +1,25 @@
 """Hugging Face Daily Papers: GET /api/daily_papers, a JSON array of featured papers."""
 
 import json
+import math
 import time
 from collections.abc import Callable
 from datetime import date, datetime
 
 import httpx
 
-from digest.sources.http import get_with_retries
-from digest.sources.records import PaperRecord, SourceError, clean_text, is_arxiv_id, web_url
+from digest.backoff import RetryPolicy
+from digest.sources.http import DEFAULT_RETRIES, get_with_retries
+from digest.sources.records import (
+    Listing,
+    PaperRecord,
+    SourceError,
+    clean_text,
+    is_arxiv_id,
+    listing_checked,
+    record_problem,
+    web_url,
+)
 
 API_URL = "https://huggingface.co/api/daily_papers"
 PAGE_SIZE = 100
@@ -22,9 +33,11 @@ def fetch_listing(
     week: str | None = None,
     trending: bool = False,
     sleep: Callable[[float], None] = time.sleep,
+    retries: RetryPolicy = DEFAULT_RETRIES,
     page_size: int = PAGE_SIZE,
-) -> list[PaperRecord]:
-    """One day, one ISO week (`2026-W47`) or the trending list, every page of it."""
+) -> Listing:
+    """One day, one ISO week (`2026-W47`) or the trending list, every page of it; items that
+    cannot be stored are left out and reported in `skipped`."""
     params: dict[str, str | int] = {"limit": page_size}
     if day is not None:
         params["date"] = day.isoformat()
@@ -33,28 +46,49 @@ def fetch_listing(
     if trending:
         params["sort"] = "trending"
     records: list[PaperRecord] = []
+    skipped: list[str] = []
+    seen = 0
     for page in range(MAX_PAGES):
-        response = get_with_retries(client, API_URL, params={**params, "p": page}, sleep=sleep)
+        response = get_with_retries(client, API_URL, params={**params, "p": page}, sleep=sleep,
+                                     retries=retries)
         items = decode_json(response.content, origin=str(response.url))
-        records.extend(parse_listing(items))
+        listing = parse_listing(items, first_position=seen + 1)
+        records.extend(listing.records)
+        skipped.extend(listing.skipped)
+        seen += len(items)
         if len(items) < page_size:
             break
-    return records
+    return listing_checked(Listing(records=records, skipped=skipped), origin=API_URL)
 
 
 def decode_json(content: bytes, *, origin: str) -> list:
     try:
         data = json.loads(content)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (ValueError, RecursionError) as error:  # bad bytes or syntax, a 5,000-digit number,
+        # arrays nested thousands deep
         raise SourceError(f"{origin}: not valid JSON ({error})") from None
     if not isinstance(data, list):
         raise SourceError(f"{origin}: expected a JSON array of papers, got {type(data).__name__}")
     return data
 
 
-def parse_listing(items: list) -> list[PaperRecord]:
-    """Turn a daily_papers array into records; a malformed item rejects the whole listing."""
-    return [parse_item(item, position=number) for number, item in enumerate(items, start=1)]
+def parse_listing(items: list, *, first_position: int = 1) -> Listing:
+    """Turn a daily_papers array into records. An item that is malformed, or that the
+    database could not store, is left out with one line saying which and why: one bad item
+    does not cost the day's other papers."""
+    records, skipped = [], []
+    for position, item in enumerate(items, start=first_position):
+        try:
+            record = parse_item(item, position=position)
+        except SourceError as error:
+            skipped.append(str(error))
+            continue
+        problem = record_problem(record)
+        if problem:
+            skipped.append(f"item {position} ({clean_text(record.arxiv_id)[:40]}): {problem}")
+        else:
+            records.append(record)
+    return Listing(records=records, skipped=skipped)
 
 
 def parse_item(item: object, *, position: int) -> PaperRecord:
@@ -63,7 +97,8 @@ def parse_item(item: object, *, position: int) -> PaperRecord:
     paper = item["paper"]
     arxiv_id = paper.get("id")
     if not is_arxiv_id(arxiv_id):
-        raise SourceError(f"item {position}: paper.id {arxiv_id!r} is not an arXiv id")
+        shown = repr(arxiv_id)[:40]  # the reason is one short line, whatever the id holds
+        raise SourceError(f"item {position}: paper.id {shown} is not an arXiv id")
     title = clean_text(paper.get("title") or item.get("title"))
     if not title:
         raise SourceError(f"item {position} ({arxiv_id}): has no title")
@@ -104,7 +139,7 @@ def parse_timestamp(value: object, *, position: int) -> datetime | None:
     try:
         return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
-        raise SourceError(f"item {position}: {value!r} is not a timestamp") from None
+        raise SourceError(f"item {position}: {repr(value)[:40]} is not a timestamp") from None
 
 
 def parse_day(value: object, *, position: int) -> date | None:
@@ -114,5 +149,7 @@ def parse_day(value: object, *, position: int) -> date | None:
 
 def as_count(value: object, *, default: int | None = 0) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        return default
+    if isinstance(value, float) and not math.isfinite(value):  # JSON's Infinity, NaN
         return default
     return int(value)

@@ -1,21 +1,22 @@
 """GET with bounded retries, shared by the sources.
 
-429 waits as the server asks (Retry-After, RateLimit headers); 5xx and transport
-errors back off exponentially; any other 4xx is a SourceError at once.
+5xx, 429 and transport errors are retried with exponential backoff and jitter, never sooner
+than the server asks (Retry-After, RateLimit headers); a server asking for a longer wait than
+the policy allows fails the request at once. Any other 4xx is a SourceError at once.
 """
 
-import re
+import random as random_module
 import time
 from collections.abc import Callable
-from email.utils import parsedate_to_datetime
+from datetime import UTC, datetime
 
 import httpx
 
+from digest.backoff import RetryPolicy, backoff_delay, retry_after_seconds
 from digest.sources.records import SourceError, SourceUnavailable
 
-MAX_ATTEMPTS = 5
-BASE_DELAY = 1.0
-MAX_DELAY = 300.0  # HF's window is 5 minutes: never wait longer than one window
+# HF's rate-limit window is 5 minutes: never wait longer than one window.
+DEFAULT_RETRIES = RetryPolicy(attempts=5, base=1.0, maximum=300.0)
 
 
 def build_client(*, site_url: str, timeout: float = 30.0, max_connections: int = 4) -> httpx.Client:
@@ -27,23 +28,8 @@ def build_client(*, site_url: str, timeout: float = 30.0, max_connections: int =
     )
 
 
-def wait_requested(response: httpx.Response) -> float | None:
-    """Seconds the server asked us to wait, from Retry-After or the RateLimit headers."""
-    retry_after = response.headers.get("Retry-After", "").strip()
-    if retry_after.isascii() and retry_after.isdigit():
-        return float(retry_after)
-    if retry_after:
-        try:
-            when = parsedate_to_datetime(retry_after)
-            return max(0.0, when.timestamp() - time.time())
-        except (TypeError, ValueError):
-            pass
-    # IETF draft: `RateLimit: "api";r=0;t=42`, or the older `RateLimit-Reset: 42`.
-    match = re.search(r"\bt=(\d+)", response.headers.get("RateLimit", ""))
-    if match:
-        return float(match.group(1))
-    reset = response.headers.get("RateLimit-Reset", "").strip()
-    return float(reset) if reset.isascii() and reset.isdigit() else None
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def get_with_retries(
@@ -51,30 +37,36 @@ def get_with_retries(
     url: str,
     *,
     params: dict | None = None,
-    attempts: int = MAX_ATTEMPTS,
+    retries: RetryPolicy = DEFAULT_RETRIES,
     sleep: Callable[[float], None] = time.sleep,
+    random: Callable[[], float] = random_module.random,
+    now: Callable[[], datetime] = utc_now,
 ) -> httpx.Response:
     problem = ""
-    for attempt in range(1, attempts + 1):
-        delay = min(MAX_DELAY, BASE_DELAY * 2 ** (attempt - 1))
+    for attempt in range(1, retries.attempts + 1):
+        asked = None
         try:
             response = client.get(url, params=params)
         except httpx.TransportError as error:
-            problem = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+            detail = " ".join(str(error).split())
+            problem = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
         else:
-            if response.status_code == 429:
-                problem = "429 Too Many Requests"
-                delay = min(MAX_DELAY, wait_requested(response) or delay)
-            elif response.status_code >= 500:
+            if response.status_code == 429 or response.status_code >= 500:
                 problem = f"{response.status_code} {response.reason_phrase}"
+                asked = retry_after_seconds(response.headers, now=now())
             elif response.status_code >= 400:
                 detail = clean_body(response.text)
                 raise SourceError(f"{response.url} answered {response.status_code}{detail}")
             else:
                 return response
-        if attempt < attempts:
-            sleep(delay)
-    raise SourceUnavailable(f"{url} failed {attempts} times, last: {problem}")
+        if attempt == retries.attempts:
+            break
+        if asked is not None and asked > retries.maximum:
+            raise SourceUnavailable(f"{url} answered {problem} and asked to wait {asked:.0f} s, "
+                                    f"longer than the {retries.maximum:.0f} s allowed")
+        delay = backoff_delay(attempt, base=retries.base, maximum=retries.maximum, random=random)
+        sleep(max(delay, asked or 0.0))
+    raise SourceUnavailable(f"{url} failed {retries.attempts} times, last: {problem}")
 
 
 def clean_body(text: str) -> str:

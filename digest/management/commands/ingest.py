@@ -1,5 +1,6 @@
 """python manage.py ingest: fetch listings (or read them from files) into Paper rows."""
 
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -14,6 +15,10 @@ from digest.sources.arxiv import ArxivFeed
 from digest.sources.files import read_listing_file
 from digest.sources.http import build_client
 from digest.sources.records import SourceError
+
+# Waits between retries (tests put a recorder here). A backfill waits as long as Hugging
+# Face's rate-limit window asks: the sources' default retry policy.
+sleep = time.sleep
 
 
 def parse_date(value: str, option: str) -> date:
@@ -67,7 +72,7 @@ class Command(BaseCommand):
 
     def ingest_arxiv(self, categories: list[str]) -> IngestRun:
         with build_client(site_url=settings.SITE_URL, max_connections=1) as client:
-            feed = ArxivFeed(client)
+            feed = ArxivFeed(client, sleep=sleep)
             return ingest_arxiv(feed=feed, categories=categories or settings.ARXIV_CATEGORIES,
                                 keep=settings.ARXIV_ANNOUNCE_TYPES)
 
@@ -76,21 +81,45 @@ class Command(BaseCommand):
         with build_client(site_url=settings.SITE_URL) as client:
             # A bar only for a backfill, and only in a terminal.
             for day in tqdm(days, desc="days", unit="day", disable=len(days) < 2 or None):
-                runs.append(ingest_hf(client=client, day=day))
+                runs.append(ingest_hf(client=client, day=day, sleep=sleep))
         return runs
 
     def report(self, runs: list[IngestRun]) -> None:
+        """One line per run (a failed one's on stderr, with its error), each skipped item
+        under its run, a total for a backfill; exit 1 if any run failed."""
+        for run in runs:
+            report_run(run, stdout=self.stdout, stderr=self.stderr)
+        if len(runs) > 1:
+            asked = ", ".join(describe(run) for run in runs[:3]) + (" ..." if len(runs) > 3 else "")
+            totals = {name: sum(getattr(run, name) for run in runs) for name in COUNTS}
+            self.stdout.write(f"{runs[0].get_source_display()} {asked}: {outcome(**totals)}")
         failed = [run for run in runs if run.status == IngestRun.Status.FAILED]
-        created = sum(run.created for run in runs)
-        updated = sum(run.updated for run in runs)
-        unchanged = sum(run.unchanged for run in runs)
-        asked = ", ".join(describe(run) for run in runs[:3]) + (" ..." if len(runs) > 3 else "")
-        summary = (f"{runs[0].get_source_display()} {asked}: {created} created, {updated} updated, "
-                   f"{unchanged} unchanged")
         if failed:
-            raise CommandError(f"{summary}; {len(failed)} of {len(runs)} runs failed: "
-                               f"{failed[0].error}")
-        self.stdout.write(summary)
+            raise CommandError(f"{len(failed)} of {len(runs)} ingest runs failed")
+
+
+COUNTS = ("created", "updated", "unchanged", "skipped")
+
+
+def outcome(*, created: int, updated: int, unchanged: int, skipped: int) -> str:
+    counts = f"{created} created, {updated} updated, {unchanged} unchanged"
+    return counts + (f", {skipped} skipped" if skipped else "")
+
+
+def run_line(run: IngestRun) -> str:
+    """One run on one line: what it asked for, and what it stored or why it failed."""
+    head = f"{run.get_source_display()} {describe(run)}"
+    if run.status == IngestRun.Status.FAILED:
+        return f"{head}: failed: {' '.join(run.error.split())}"
+    return f"{head}: {outcome(**{name: getattr(run, name) for name in COUNTS})}"
+
+
+def report_run(run: IngestRun, *, stdout, stderr, prefix: str = "") -> None:
+    """The run's line (on stderr when it failed), then a line per item it skipped."""
+    failed = run.status == IngestRun.Status.FAILED
+    (stderr if failed else stdout).write(prefix + run_line(run))
+    for reason in run.skip_reasons.splitlines():
+        stdout.write(f"{prefix}  skipped {reason}")
 
 
 def describe(run: IngestRun) -> str:
