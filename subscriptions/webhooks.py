@@ -10,6 +10,7 @@ from anymail.signals import tracking
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 
+from config.logs import log_event
 from subscriptions.models import MailEvent, Subscriber, email_normalize
 
 log = logging.getLogger(__name__)
@@ -54,4 +55,5 @@ def on_tracking_event(sender, event, esp_name, **kwargs):
         recipient=event.recipient, message_id=event.message_id,
         description=event.description or event.mta_response or "",
         occurred_at=event.timestamp)
-    log.info("%s %s event for %s: %s", esp_name, event.event_type, event.recipient, outcome)
+    log_event(log, logging.INFO, "Received a tracking event", esp=esp_name,
+              event=event.event_type, recipient=event.recipient, outcome=outcome)

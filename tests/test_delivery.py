@@ -2,6 +2,7 @@
 
 import email
 import re
+from datetime import timedelta
 from email import policy
 from io import StringIO
 
@@ -9,6 +10,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from digest.editions import deliveries_build, edition_window, subscribers_for_edition
 from digest.models import Delivery, DeliveryItem
@@ -238,8 +240,11 @@ def test_run_daily_ingests_then_sends(monkeypatch, readers):
     out = StringIO()
     call_command("run_daily", "--date", EDITION.isoformat(), stdout=out)
     lines = out.getvalue().splitlines()
-    assert [line.split(":")[0] for line in lines[:3]] == [
-        "Ingest hf {'date'", "Ingest hf {'date'", "Ingest arxiv {'categories'"]
+    today, yesterday = timezone.now().date(), timezone.now().date() - timedelta(days=1)
+    assert [line.split(": ok: ")[0] for line in lines[:3]] == [
+        f"Ingest Hugging Face Daily Papers {yesterday}",
+        f"Ingest Hugging Face Daily Papers {today}",
+        "Ingest arXiv announcements cs.LG+cs.CL+cs.CV+cs.AI"]
     assert all(": ok: " in line for line in lines[:3])
     assert lines[-1].startswith("Editions 2026-11-21: 3 sent")
 

@@ -4,10 +4,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from config.commands import BaseCommand
 from digest.ingestion import ingest_arxiv, ingest_hf
+from digest.management.commands.ingest import describe
 from digest.models import IngestRun
 from digest.sources.arxiv import ArxivFeed
 from digest.sources.http import build_client
@@ -21,13 +22,14 @@ class Command(BaseCommand):
         parser.add_argument("--date", help="send edition D to everyone due it, YYYY-MM-DD")
         parser.add_argument("--skip-ingest", action="store_true")
 
-    def handle(self, *args, date=None, skip_ingest=False, **options):
+    def handle(self, *args, date=None, skip_ingest=False, verbosity=1, **options):
         if not skip_ingest:
             for run in self.ingest():
                 state = ("ok: " + f"{run.created} created, {run.updated} updated"
                          if run.status == IngestRun.Status.SUCCEEDED else f"failed: {run.error}")
-                self.stdout.write(f"Ingest {run.source} {run.request}: {state}")
-        call_command("send_digests", *(["--date", date] if date else []), stdout=self.stdout)
+                self.stdout.write(f"Ingest {run.get_source_display()} {describe(run)}: {state}")
+        call_command("send_digests", *(["--date", date] if date else []), stdout=self.stdout,
+                     verbosity=verbosity)
 
     @staticmethod
     def ingest() -> list[IngestRun]:

@@ -4,10 +4,11 @@ import csv
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.core.validators import validate_email
 from django.utils import timezone
 
+from config.commands import BaseCommand
 from digest.filters import FilterError, parse_lines
 from subscriptions.models import Subscriber, Topic
 from subscriptions.services import Preferences, subscriber_import
