@@ -1,24 +1,26 @@
 """python manage.py import_subscribers FILE.csv [--confirmed]: bring a list from elsewhere."""
 
-import csv
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
-from django.core.validators import validate_email
 from django.utils import timezone
+from tqdm import tqdm
 
 from config.commands import BaseCommand
-from digest.filters import FilterError, parse_lines
-from subscriptions.models import Subscriber, Topic
-from subscriptions.services import Preferences, subscriber_import
-
-COLUMNS = ["email", "interests", "topics", "frequency"]
+from subscriptions.importing import (
+    ImportFileError,
+    columns_described,
+    import_file_read,
+    import_rows_check,
+)
+from subscriptions.services import subscriber_import
 
 
 class Command(BaseCommand):
-    help = ("Import subscribers from a CSV with the columns email, interests (separated by ;), "
-            "topics (slugs separated by ;) and frequency (daily or weekly).")
+    help = (f"Import subscribers from a CSV file with a header row; columns: "
+            f"{columns_described()}. interests, topics (slugs) and authors take several values "
+            f"separated by ;. Every row is checked as the signup form checks it; a bad row is "
+            f"reported by line and skipped; an address already subscribed is left as it is.")
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
@@ -27,53 +29,25 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, confirmed: bool, **options):
         try:
-            rows = list(csv.DictReader(file.open(newline="", encoding="utf-8-sig")))
-        except OSError as error:
-            raise CommandError(f"cannot read {file}: {error.strerror}") from None
-        except (UnicodeDecodeError, csv.Error) as error:
-            raise CommandError(f"{file} is not a UTF-8 CSV file: {error}") from None
-        missing = [c for c in ("email",) if rows and c not in rows[0]]
-        if missing or not rows:
-            raise CommandError(f"{file} needs a header row with the columns "
-                               f"{', '.join(COLUMNS)} and at least one row")
-        topics = {topic.slug: topic for topic in Topic.objects.all()}
-        added = existing = bad = 0
+            header, rows = import_file_read(path=file)
+        except ImportFileError as error:
+            raise CommandError(str(error)) from None
+        check = import_rows_check(header=header, rows=rows)
+        for rejected in check.rejected:
+            self.stderr.write(f"line {rejected.line}: {rejected.reason}")
+        added = existing = 0
         now = timezone.now()
-        for line, row in enumerate(rows, start=2):  # line 1 is the header
-            try:
-                email, preferences = self.parse_row(row, topics)
-            except ValueError as error:
-                bad += 1
-                self.stderr.write(f"line {line}: {error}")
-                continue
-            if subscriber_import(email=email, preferences=preferences, confirmed=confirmed,
-                                 now=now):
+        for row in tqdm(check.rows, unit="row", disable=None):
+            if subscriber_import(email=row.email, preferences=row.preferences,
+                                 confirmed=confirmed, now=now):
                 added += 1
             else:
                 existing += 1
         state = "active" if confirmed else "pending, confirmation mailed"
-        self.stdout.write(f"Imported {added} subscribers ({state}); {existing} already "
-                          f"subscribed; {bad} bad rows skipped.")
+        self.stdout.write(f"Added {plural(added, 'subscriber')} ({state}); {existing} already "
+                          f"there, left as they were; {plural(len(check.rejected), 'row')} "
+                          f"skipped.")
 
-    @staticmethod
-    def parse_row(row: dict, topics: dict[str, Topic]) -> tuple[str, Preferences]:
-        email = (row.get("email") or "").strip()
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise ValueError(f"{email!r} is not a valid email address") from None
-        interests = "\n".join(part.strip() for part in (row.get("interests") or "").split(";"))
-        try:
-            parse_lines(interests)
-        except FilterError as error:
-            raise ValueError(f"interests: {error}") from None
-        slugs = [s.strip() for s in (row.get("topics") or "").split(";") if s.strip()]
-        unknown = [slug for slug in slugs if slug not in topics]
-        if unknown:
-            raise ValueError(f"unknown topic {unknown[0]!r}")
-        frequency = (row.get("frequency") or "daily").strip().lower()
-        if frequency not in Subscriber.Frequency.values:
-            raise ValueError(f"frequency must be daily or weekly, got {frequency!r}")
-        return email, Preferences(
-            topics=[topics[slug] for slug in slugs], frequency=frequency,
-            interests="\n".join(line for line in interests.splitlines() if line))
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
