@@ -51,6 +51,17 @@ def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int
     return number
 
 
+def env_choice(name: str, default: str, *, choices: tuple[str, ...], environ=None) -> str:
+    """One of `choices`, read case-insensitively (they are given in the case returned)."""
+    value = _raw(name, environ)
+    if value is None:
+        return default
+    for choice in choices:
+        if value.lower() == choice.lower():
+            return choice
+    raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+
+
 def env_list(name: str, default: list[str], *, environ=None) -> list[str]:
     value = _raw(name, environ)
     if value is None:

@@ -11,7 +11,15 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_prefixed, env_str, env_url
+from config.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_prefixed,
+    env_str,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PAPERBOY_VAR_DIR", str(BASE_DIR / "var")))
@@ -122,7 +130,8 @@ else:
 
 # Celery reads every CELERY_* name below (config/celery.py, namespace "CELERY").
 # Without REDIS_URL tasks run in-process, so the embedded default needs no services.
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# "localhost" named, or kombu warns "No hostname was supplied" on every in-process task.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -141,6 +150,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)}
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "paperboy")
+# Workers log through LOGGING below (its format), at the level of their --loglevel.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Delivery recovery (read by the dispatch tick) ---------------------------
 # A row claimed this long ago and never finished had its worker die: it is sent again.
@@ -220,11 +231,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Logging ------------------------------------------------------------------
+# One handler and one formatter for everything (Django's and Celery's records included):
+# text lines to read, or with LOG_FORMAT=json one JSON object per line for a log collector.
+# Commands show warnings only, unless run with -v 2 (config/commands.py).
+LOG_FORMAT = env_choice("LOG_FORMAT", "text", choices=("text", "json"))
+LOG_FORMATTERS = {
+    "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    "json": {"()": "pythonjsonlogger.json.JsonFormatter", "timestamp": "time",
+             "fmt": "%(levelname)s %(name)s %(message)s",
+             "rename_fields": {"levelname": "level", "name": "logger"}},
+}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "formatters": {"default": LOG_FORMATTERS[LOG_FORMAT]},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "default"}},
+    "root": {"handlers": ["console"], "level": env_choice(
+        "LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))},
+    # Django's loggers print through the one handler above, not handlers of their own.
+    "loggers": {name: {"handlers": [], "propagate": True}
+                for name in ("django", "django.server")},
 }
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)

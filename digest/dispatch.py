@@ -16,6 +16,7 @@ from django.core.mail import get_connection
 from django.urls import reverse
 from django.utils import timezone
 
+from config.logs import log_event
 from digest.editions import edition_matches
 from digest.models import Delivery, Paper
 from digest.rendering import Digest, Renderer
@@ -75,9 +76,12 @@ def deliveries_send(delivery_ids: list[int], *,
                 if progress:
                     progress(1)
     total = time.perf_counter() - started
-    log.info("send batch: %s; seconds: total %.3f, render %.3f, esp %.3f, database %.3f",
-             dict(counts), total, timings["render_s"], timings["esp_s"],
-             total - timings["render_s"] - timings["esp_s"])
+    log_event(log, logging.INFO, "Finished a send batch", digests=len(delivery_ids),
+              sent=counts["sent"], failed=counts["failed"], skipped=counts["skipped"],
+              retrying=counts["retrying"], not_pending=counts["not-pending"],
+              total_s=round(total, 3), render_s=round(timings["render_s"], 3),
+              esp_s=round(timings["esp_s"], 3),
+              database_s=round(total - timings["render_s"] - timings["esp_s"], 3))
     return counts
 
 

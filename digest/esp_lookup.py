@@ -14,6 +14,8 @@ from urllib.parse import urljoin
 import requests
 from anymail.backends.postmark import EmailBackend as PostmarkBackend
 
+from config.logs import log_event
+
 log = logging.getLogger(__name__)
 
 
@@ -38,12 +40,13 @@ def message_at_esp(connection, delivery_key: str) -> str | None:
     if response.status_code == 429 or response.status_code >= 500:
         raise LookupFailed(f"asking the ESP failed: HTTP {response.status_code}")
     if response.status_code != 200:  # e.g. a token without access: send, as without lookup
-        log.warning("ESP message search answered %s; sending without looking",
-                    response.status_code)
+        log_event(log, logging.WARNING, "The ESP's message search refused; sending without "
+                  "looking", status=response.status_code)
         return None
     try:
         messages = response.json().get("Messages") or []
         return str(messages[0]["MessageID"]) if messages else None
     except (ValueError, AttributeError, KeyError, TypeError, IndexError):
-        log.warning("ESP message search answered something unreadable; sending without looking")
+        log_event(log, logging.WARNING, "The ESP's message search answered something "
+                  "unreadable; sending without looking")
         return None

@@ -25,6 +25,7 @@ from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.urls import reverse
 
+from config.logs import log_event
 from digest.backoff import retry_after_seconds
 from digest.esp_lookup import LookupFailed, message_at_esp
 from digest.models import Delivery, DeliveryItem, Paper
@@ -304,7 +305,8 @@ def deliveries_requeue_stuck(*, now: datetime, stuck_after: timedelta) -> list[i
         status=Delivery.Status.PENDING, reason="requeued: its worker stopped mid-send",
         maybe_sent=True)  # it may have stopped after the ESP took the digest
     if stuck:
-        log.warning("requeued %d deliveries stuck in sending", len(stuck))
+        log_event(log, logging.WARNING, "Requeued deliveries stuck in sending (their worker "
+                  "stopped mid-send)", deliveries=len(stuck))
     return stuck
 
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 from kombu.exceptions import ChannelError
 
+from config.logs import log_event
 from digest.backoff import backoff_delay
 from digest.dispatch import chunks, deliveries_send
 from digest.editions import deliveries_build, subscribers_due, subscribers_for_edition
@@ -102,7 +103,7 @@ def dispatch_tick() -> dict:
             build_deliveries.delay(edition.isoformat(), batch)
             batches += 1
     summary = {"readers": readers, "build_batches": batches, "requeued": len(leftovers)}
-    log.info("dispatch tick: %s", summary)
+    log_event(log, logging.INFO, "Dispatch tick queued the readers due now", **summary)
     return summary
 
 
@@ -114,7 +115,7 @@ def build_deliveries(edition: str, subscriber_ids: list[int]) -> dict:
     built = deliveries_build(edition=day, subscribers=due, on_batch=queue_sends)
     summary = {"queued": len(built.to_send), "skipped": built.skipped,
                "match_s": round(built.match_s, 3), "write_s": round(built.write_s, 3)}
-    log.info("built deliveries: %s", summary)
+    log_event(log, logging.INFO, "Built deliveries", edition=edition, **summary)
     return summary
 
 

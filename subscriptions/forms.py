@@ -10,9 +10,21 @@ from subscriptions.models import Subscriber, Topic
 from subscriptions.services import Preferences
 
 TIMEZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
+TIMEZONE_NAMES = frozenset(TIMEZONES)
 EXAMPLE_LINES = 'sparse autoencoder\n"language model" -robotics\ndiffus*'
 HOURS = [(hour, f"{hour:02d}:00") for hour in range(24)]
 MAX_AUTHOR_LENGTH = 100
+
+
+class TimezoneField(forms.ChoiceField):
+    """One of the ~600 IANA zones. Listed lazily, as Django copies a form's fields for every
+    form it makes (one per imported row), and checked by set membership."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=lambda: [(name, name) for name in TIMEZONES], **kwargs)
+
+    def valid_value(self, value) -> bool:
+        return value in TIMEZONE_NAMES
 
 
 class TopicChoiceField(forms.ModelMultipleChoiceField):
@@ -37,8 +49,7 @@ class PreferencesForm(forms.Form):
                                   widget=forms.RadioSelect, initial=Subscriber.Frequency.DAILY)
     send_hour = forms.TypedChoiceField(choices=HOURS, coerce=int, initial=8,
                                        label="Send at (your time)")
-    timezone = forms.ChoiceField(choices=[(name, name) for name in TIMEZONES], initial="UTC",
-                                 label="Time zone")
+    timezone = TimezoneField(initial="UTC", label="Time zone")
     papers_per_email = forms.IntegerField(min_value=1, max_value=50, initial=10,
                                           label="Papers per email")
     min_upvotes = forms.IntegerField(min_value=0, max_value=10_000, initial=0,
@@ -65,21 +76,25 @@ class PreferencesForm(forms.Form):
     def preferences(self) -> Preferences:
         data = self.cleaned_data
         return Preferences(
-            topics=list(data["topics"]), interests=data["interests"], authors=data["authors"],
-            frequency=data["frequency"], send_hour=data["send_hour"], timezone=data["timezone"],
-            papers_per_email=data["papers_per_email"], min_upvotes=data["min_upvotes"])
+            topics=list(data.get("topics", [])), interests=data["interests"],
+            authors=data["authors"], frequency=data["frequency"], send_hour=data["send_hour"],
+            timezone=data["timezone"], papers_per_email=data["papers_per_email"],
+            min_upvotes=data["min_upvotes"])
 
     @classmethod
     def for_subscriber(cls, subscriber: Subscriber, **kwargs) -> "PreferencesForm":
         return cls(initial=vars(Preferences.of(subscriber)), **kwargs)
 
 
-class MailingForm(forms.Form):
-    """A form that mails the address typed in it, with a honeypot for bots."""
-
+class AddressForm(forms.Form):
     email = forms.EmailField(label="Email address", max_length=254,
                              validators=[validate_address_characters],
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+
+class MailingForm(AddressForm):
+    """A form that mails the address typed in it, with a honeypot for bots."""
+
     # Humans never see this field; bots fill every field they find.
     website = forms.CharField(required=False, label="Leave this empty",
                               widget=forms.TextInput(attrs={"autocomplete": "off",
@@ -96,3 +111,21 @@ class SignupForm(MailingForm, PreferencesForm):
 
 class LinkRequestForm(MailingForm):
     pass
+
+
+class ImportedRowForm(AddressForm, PreferencesForm):
+    """One row of an imported list, held to the signup form's rules; a value a visitor picks
+    from a list is explained rather than "Select a valid choice". Topics come by slug: the
+    import checks them against `TOPICS`, the choices of the signup form, loaded once a file."""
+
+    TOPICS = PreferencesForm.base_fields["topics"].queryset
+    topics = None
+
+    INVALID_CHOICE = {"frequency": "Not daily or weekly.",
+                      "send_hour": "Not a whole hour from 0 to 23.",
+                      "timezone": "Not a time zone name (such as Europe/Paris)."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, message in self.INVALID_CHOICE.items():
+            self.fields[name].error_messages["invalid_choice"] = message

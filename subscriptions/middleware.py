@@ -4,6 +4,8 @@ import logging
 
 from django.http import HttpResponseBadRequest
 
+from config.logs import log_event
+
 log = logging.getLogger(__name__)
 WEBHOOK_PREFIX = "/anymail/"
 
@@ -18,6 +20,6 @@ class MalformedWebhookMiddleware:
     def process_exception(self, request, exception):
         if not request.path.startswith(WEBHOOK_PREFIX):
             return None
-        log.warning("malformed webhook payload at %s: %s: %s", request.path,
-                    type(exception).__name__, exception)
+        log_event(log, logging.WARNING, "Refused a malformed webhook payload",
+                  path=request.path, error=f"{type(exception).__name__}: {exception}")
         return HttpResponseBadRequest("Malformed webhook payload.")

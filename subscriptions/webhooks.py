@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.dispatch import receiver
 from django.utils import timezone
 
+from config.logs import log_event
 from subscriptions.consent import subscriber_status_change
 from subscriptions.esp_events import Kind, esp_event_classify
 from subscriptions.models import MailEvent, Subscriber, email_normalize
@@ -104,4 +105,5 @@ def on_tracking_event(sender, event, esp_name, **kwargs):
         esp_name=esp_name, reported_as=verdict.reported_as,
         detail=event.mta_response or event.description or "", recipient=event.recipient,
         message_id=event.message_id, occurred_at=event.timestamp)
-    log.info("%s %s for %s: %s", esp_name, verdict.reported_as, event.recipient, outcome)
+    log_event(log, logging.INFO, "Received a tracking event", esp=esp_name,
+              event=verdict.reported_as, recipient=event.recipient, outcome=outcome)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_prefixed, env_url
+from config.env import env_bool, env_choice, env_int, env_list, env_prefixed, env_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,6 +41,13 @@ def test_it_rejects_numbers_out_of_range_or_not_numbers():
     assert env_int("N", 1, environ={"N": " 7 "}) == 7
 
 
+def test_it_reads_a_choice_in_any_case_and_refuses_others():
+    assert env_choice("F", "text", choices=("text", "json"), environ={"F": " JSON "}) == "json"
+    assert env_choice("F", "text", choices=("text", "json"), environ={}) == "text"
+    with pytest.raises(ImproperlyConfigured, match="F must be one of text, json, got 'xml'"):
+        env_choice("F", "text", choices=("text", "json"), environ={"F": "xml"})
+
+
 def test_it_splits_lists_and_drops_blanks():
     assert env_list("HOSTS", [], environ={"HOSTS": "a.org, b.org,,"}) == ["a.org", "b.org"]
 
@@ -69,6 +76,8 @@ def test_anymail_settings_come_from_prefixed_variables():
         ({"ANYMAIL_REQUESTS_TIMEOUT": "soon"}, "ANYMAIL_REQUESTS_TIMEOUT must be a number"),
         ({"SOFT_BOUNCE_LIMIT": "three"}, "SOFT_BOUNCE_LIMIT must be a whole number"),
         ({"SOFT_BOUNCE_WINDOW_DAYS": "0"}, "SOFT_BOUNCE_WINDOW_DAYS must be between 1"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be one of text, json, got 'xml'"),
+        ({"LOG_LEVEL": "loud"}, "LOG_LEVEL must be one of DEBUG, INFO, WARNING"),
     ],
 )
 def test_manage_py_stops_with_one_line_on_a_bad_setting(env, message):

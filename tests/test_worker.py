@@ -2,6 +2,7 @@
 database: a maintenance task, and the whole dispatch of an edition through the fake ESP."""
 
 import datetime
+import json
 from io import StringIO
 
 import pytest
@@ -43,6 +44,23 @@ def test_a_real_worker_purges_stale_unconfirmed_signups(redis_url):
     assert "purge_unconfirmed" in log[0] and "succeeded" in log[0]
     assert set(SignupRequest.objects.values_list("email", flat=True)) == {"fresh@example.org"}
     assert Subscriber.objects.filter(pk=loyal.pk).exists()
+
+
+def test_a_real_worker_logs_json_lines_with_log_format_json(redis_url):
+    marker = Subscriber.objects.create(email="marker@example.org")
+    Subscriber.objects.filter(pk=marker.pk).update(
+        status_changed_at=timezone.now() - datetime.timedelta(days=8))
+    with celery_worker(redis_url, LOG_FORMAT="json") as (send_task, log):
+        send_task("digest.tasks.dispatch_tick")
+        send_task("subscriptions.tasks.purge_unconfirmed")  # one worker: runs after the tick
+        wait_until(lambda: not Subscriber.objects.filter(pk=marker.pk).exists(), seconds=60)
+    # The worker's banner and a warning about running as root are not log records.
+    records = [json.loads(line) for line in log[0].splitlines() if line.startswith("{")]
+    loggers = {record["logger"] for record in records}
+    assert {"celery.apps.worker", "celery.app.trace", "digest.tasks"} <= loggers, log
+    [tick] = [record for record in records if record["logger"] == "digest.tasks"]
+    assert tick["message"].startswith("Dispatch tick queued the readers due now: readers=0")
+    assert (tick["level"], tick["readers"], tick["requeued"]) == ("INFO", 0, 0)
 
 
 def test_a_real_worker_dispatches_an_edition_through_the_esp_once(redis_url):
@@ -109,4 +127,4 @@ def test_rows_whose_queued_sends_were_lost_are_found_and_sent_once(redis_url):
     assert sent, f"the lost sends were never found; the worker said:\n{log}"
     assert sorted(m["To"] for m in esp.messages) == [
         "reader0@example.org", "reader1@example.org", "reader2@example.org"]
-    assert "'requeued': 3" in log[0]
+    assert "Dispatch tick queued the readers due now: " in log[0] and "requeued=3" in log[0]

@@ -186,10 +186,9 @@ def run(subscribers: int, papers: int, processes: int) -> dict:
         esp.terminate()
         esp.wait(10)
     text = log_path.read_text()
-    builds = re.findall(r"built deliveries: \{.*'match_s': ([\d.]+), 'write_s': ([\d.]+)\}",
-                        text)
-    batches = re.findall(r"seconds: total ([\d.]+), render ([\d.]+), esp ([\d.]+), "
-                         r"database ([\d.]+)", text)
+    builds = re.findall(r"Built deliveries: .* match_s=([\d.]+) write_s=([\d.]+)", text)
+    batches = re.findall(r"Finished a send batch: .* total_s=([\d.]+) render_s=([\d.]+) "
+                         r"esp_s=([\d.]+) database_s=([\d.]+)", text)
     sums = [sum(float(b[i]) for b in batches) for i in range(4)]
     counts = dict(Delivery.objects.filter(edition=now.date()).order_by().values_list("status")
                   .annotate(n=Count("pk")))

@@ -6,10 +6,11 @@ from pathlib import Path
 import httpx
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 
+from config.commands import BaseCommand
 from digest.ingestion import ingest_hf, ingest_listings
 from digest.models import IngestRun, Paper
 from digest.selectors import paper_latest_featured_day
@@ -62,7 +63,8 @@ class Command(BaseCommand):
         if readers:
             self.stdout.write(f"Readers: added {', '.join(readers)} (example addresses).")
         edition = (day or timezone.now().date()) + timedelta(days=1)
-        call_command("send_digests", "--date", edition.isoformat(), stdout=self.stdout)
+        call_command("send_digests", "--date", edition.isoformat(), stdout=self.stdout,
+                     verbosity=options["verbosity"])
         self.stdout.write(f"Mail: {settings.OUTBOX_DIR}/ (each digest as .eml, and .html to "
                           f"open in a browser).")
         self.stdout.write("Open the site: make run, then http://127.0.0.1:8000/ (papers: /papers/; "

@@ -5,10 +5,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
+from config.commands import BaseCommand
 from digest.ingestion import ingest_arxiv, ingest_hf, ingest_listings
 from digest.models import IngestRun
 from digest.sources.arxiv import ArxivFeed

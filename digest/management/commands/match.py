@@ -2,8 +2,9 @@
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from config.commands import BaseCommand
 from digest.filters import FilterError, parse_line
 from digest.management.commands.ingest import parse_date
 from digest.matching import PaperIndex, Reader, compile_readers, match

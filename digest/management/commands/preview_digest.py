@@ -3,10 +3,11 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
 
+from config.commands import BaseCommand
 from digest.dispatch import digest_for_subscriber
 from digest.management.commands.ingest import parse_date
 from subscriptions.models import Subscriber, email_normalize

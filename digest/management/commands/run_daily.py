@@ -10,9 +10,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
+from config.commands import BaseCommand
 from digest.backoff import RetryPolicy
 from digest.ingestion import ingest_arxiv, ingest_hf
 from digest.management.commands.ingest import report_run
@@ -37,7 +38,7 @@ class Command(BaseCommand):
         parser.add_argument("--skip-ingest", action="store_true",
                             help="send with the papers already stored")
 
-    def handle(self, *args, date=None, skip_ingest=False, **options):
+    def handle(self, *args, date=None, skip_ingest=False, verbosity=1, **options):
         runs = [] if skip_ingest else self.ingest()
         for run in runs:
             report_run(run, stdout=self.stdout, stderr=self.stderr, prefix="Ingest ")
@@ -47,7 +48,8 @@ class Command(BaseCommand):
                 "every ingest run failed, so no digest was sent (an edition goes out once: it "
                 "waits for the day's papers); run again when the sources answer, or with "
                 "--skip-ingest to send the papers already stored")
-        call_command("send_digests", *(["--date", date] if date else []), stdout=self.stdout)
+        call_command("send_digests", *(["--date", date] if date else []), stdout=self.stdout,
+                     verbosity=verbosity)
         if failed:
             raise CommandError(f"{len(failed)} of {len(runs)} ingest runs failed; the digests "
                                f"went out with the papers stored", returncode=PARTLY_FAILED)

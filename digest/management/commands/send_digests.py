@@ -3,11 +3,12 @@
 from collections import Counter
 from datetime import date
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db.models import QuerySet
 from django.utils import timezone
 from tqdm import tqdm
 
+from config.commands import BaseCommand
 from digest.dispatch import deliveries_send
 from digest.editions import (
     deliveries_build,
@@ -34,6 +35,15 @@ def editions_due(*, day: date | None, email: str | None) -> list[tuple[date, Que
     return editions
 
 
+def nobody_due(day: date | None) -> str:
+    if day is not None:
+        return (f"Nobody is due edition {day}: no active reader is waiting for it (each has it "
+                f"already, is paused, or reads weekly and it is not a Monday).")
+    return ("Nobody is due a digest now: each reader gets theirs at their own hour. To build an "
+            "edition for everyone, whatever their hour, name it: send_digests --date YYYY-MM-DD "
+            f"(with --dry-run to only look), e.g. --date {timezone.localdate()}.")
+
+
 class Command(BaseCommand):
     help = "Build and send due digests (with --date, edition D for everyone due it)."
 
@@ -50,7 +60,7 @@ class Command(BaseCommand):
             raise CommandError(f"no active subscriber {email}")
         editions = editions_due(day=day, email=email)
         if dry_run:
-            self.dry_run(editions)
+            self.dry_run(editions, day=day)
             return
         ids, skipped = [], 0
         for edition, due in editions:
@@ -64,7 +74,7 @@ class Command(BaseCommand):
             counts = deliveries_send(ids, on_transient=retry_later, progress=bar.update)
         self.stdout.write(self.summary(editions, counts, skipped))
 
-    def dry_run(self, editions) -> None:
+    def dry_run(self, editions, *, day: date | None) -> None:
         would: Counter = Counter()
         for edition, due in editions:
             emails = dict(due.values_list("pk", "email"))
@@ -74,6 +84,9 @@ class Command(BaseCommand):
                     would["sent" if count else "skipped"] += 1
                     shown = f"{count} papers" if count else "no matches, skipped"
                     self.stdout.write(f"{edition} {emails[int(key)]}: {shown}")
+        if not would:
+            self.stdout.write(nobody_due(day))
+            return
         self.stdout.write(f"Dry run: {would['sent']} digests would be sent, "
                           f"{would['skipped']} skipped; nothing written.")
 

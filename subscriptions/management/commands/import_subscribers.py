@@ -1,25 +1,27 @@
 """python manage.py import_subscribers FILE.csv [--confirmed]: bring a list from elsewhere."""
 
-import csv
 from collections import Counter
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
-from django.core.validators import validate_email
+from django.core.management.base import CommandError
 from django.utils import timezone
+from tqdm import tqdm
 
-from digest.filters import FilterError, parse_lines
+from config.commands import BaseCommand
 from subscriptions.consent import subscriber_import
-from subscriptions.models import Subscriber, Topic
-from subscriptions.services import Preferences
-
-COLUMNS = ["email", "interests", "topics", "frequency"]
+from subscriptions.importing import (
+    ImportFileError,
+    columns_described,
+    import_file_read,
+    import_rows_check,
+)
 
 
 class Command(BaseCommand):
-    help = ("Import subscribers from a CSV with the columns email, interests (separated by ;), "
-            "topics (slugs separated by ;) and frequency (daily or weekly).")
+    help = (f"Import subscribers from a CSV file with a header row; columns: "
+            f"{columns_described()}. interests, topics (slugs) and authors take several values "
+            f"separated by ;. Every row is checked as the signup form checks it; a bad row is "
+            f"reported by line and skipped; an address already subscribed is left as it is.")
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
@@ -28,57 +30,27 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, confirmed: bool, **options):
         try:
-            rows = list(csv.DictReader(file.open(newline="", encoding="utf-8-sig")))
-        except OSError as error:
-            raise CommandError(f"cannot read {file}: {error.strerror}") from None
-        except (UnicodeDecodeError, csv.Error) as error:
-            raise CommandError(f"{file} is not a UTF-8 CSV file: {error}") from None
-        missing = [c for c in ("email",) if rows and c not in rows[0]]
-        if missing or not rows:
-            raise CommandError(f"{file} needs a header row with the columns "
-                               f"{', '.join(COLUMNS)} and at least one row")
-        topics = {topic.slug: topic for topic in Topic.objects.all()}
-        outcomes = Counter()
-        bad = 0
-        now = timezone.now()
-        for line, row in enumerate(rows, start=2):  # line 1 is the header
-            try:
-                email, preferences = self.parse_row(row, topics)
-            except ValueError as error:
-                bad += 1
-                self.stderr.write(f"line {line}: {error}")
-                continue
-            outcome = subscriber_import(email=email, preferences=preferences,
+            header, rows = import_file_read(path=file)
+        except ImportFileError as error:
+            raise CommandError(str(error)) from None
+        check = import_rows_check(header=header, rows=rows)
+        for rejected in check.rejected:
+            self.stderr.write(f"line {rejected.line}: {rejected.reason}")
+        outcomes, now = Counter(), timezone.now()
+        for row in tqdm(check.rows, unit="row", disable=None):
+            outcome = subscriber_import(email=row.email, preferences=row.preferences,
                                         confirmed=confirmed, now=now)
             if outcome == "erased":
-                self.stderr.write(f"line {line}: {email} had all their data erased at their "
-                                  f"request; only they can subscribe again")
+                self.stderr.write(f"line {row.line}: {row.email} had their data erased at "
+                                  f"their request; only they can subscribe again")
             outcomes[outcome] += 1
         added = outcomes["added"] + outcomes["confirmation-sent"]
-        state = "active" if confirmed else "confirmation mailed, not subscribed until confirmed"
-        self.stdout.write(f"Imported {added} subscribers ({state}); {outcomes['exists']} "
-                          f"already here, left as they were; {outcomes['erased']} erased at "
-                          f"their request; {bad} bad rows skipped.")
+        state = "active" if confirmed else "confirmation mailed; subscribed once confirmed"
+        skipped = len(check.rejected) + outcomes["erased"]
+        self.stdout.write(f"Added {plural(added, 'subscriber')} ({state}); "
+                          f"{outcomes['exists']} already there, left as they were; "
+                          f"{plural(skipped, 'row')} skipped.")
 
-    @staticmethod
-    def parse_row(row: dict, topics: dict[str, Topic]) -> tuple[str, Preferences]:
-        email = (row.get("email") or "").strip()
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise ValueError(f"{email!r} is not a valid email address") from None
-        interests = "\n".join(part.strip() for part in (row.get("interests") or "").split(";"))
-        try:
-            parse_lines(interests)
-        except FilterError as error:
-            raise ValueError(f"interests: {error}") from None
-        slugs = [s.strip() for s in (row.get("topics") or "").split(";") if s.strip()]
-        unknown = [slug for slug in slugs if slug not in topics]
-        if unknown:
-            raise ValueError(f"unknown topic {unknown[0]!r}")
-        frequency = (row.get("frequency") or "daily").strip().lower()
-        if frequency not in Subscriber.Frequency.values:
-            raise ValueError(f"frequency must be daily or weekly, got {frequency!r}")
-        return email, Preferences(
-            topics=[topics[slug] for slug in slugs], frequency=frequency,
-            interests="\n".join(line for line in interests.splitlines() if line))
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
