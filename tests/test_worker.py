@@ -47,13 +47,12 @@ def test_a_real_worker_purges_stale_unconfirmed_signups(redis_url):
 
 
 def test_a_real_worker_logs_json_lines_with_log_format_json(redis_url):
-    marker = Subscriber.objects.create(email="marker@example.org")
-    Subscriber.objects.filter(pk=marker.pk).update(
-        status_changed_at=timezone.now() - datetime.timedelta(days=8))
+    marker = SignupRequest.objects.create(
+        email="marker@example.org", requested_at=timezone.now() - datetime.timedelta(days=8))
     with celery_worker(redis_url, LOG_FORMAT="json") as (send_task, log):
         send_task("digest.tasks.dispatch_tick")
         send_task("subscriptions.tasks.purge_unconfirmed")  # one worker: runs after the tick
-        wait_until(lambda: not Subscriber.objects.filter(pk=marker.pk).exists(), seconds=60)
+        wait_until(lambda: not SignupRequest.objects.filter(pk=marker.pk).exists(), seconds=60)
     # The worker's banner and a warning about running as root are not log records.
     records = [json.loads(line) for line in log[0].splitlines() if line.startswith("{")]
     loggers = {record["logger"] for record in records}
