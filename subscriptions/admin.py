@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from digest.dispatch import digest_send_test
-from digest.filters import CATEGORY, FilterError, parse_lines
+from digest.filters import CATEGORY
 from digest.topics import topic_matches_last_week
+from subscriptions.forms import InterestLinesField
 from subscriptions.models import MailEvent, Subscriber, Topic
 from subscriptions.services import (
     subscriber_resend_confirmation,
@@ -22,23 +23,13 @@ from subscriptions.services import (
 )
 
 
-def validate_lines(text: str) -> str:
-    try:
-        parse_lines(text)
-    except FilterError as error:
-        raise forms.ValidationError(str(error)) from None
-    return text
-
-
 class SubscriberForm(forms.ModelForm):
     class Meta:
         model = Subscriber
         fields = ["email", "status", "status_reason", "topics", "interests", "authors",
                   "min_upvotes", "papers_per_email", "frequency", "timezone", "send_hour",
                   "paused_until"]
-
-    def clean_interests(self) -> str:
-        return validate_lines(self.cleaned_data["interests"])
+        field_classes = {"interests": InterestLinesField}
 
 
 class ReasonForm(forms.Form):
@@ -164,9 +155,7 @@ class TopicForm(forms.ModelForm):
         model = Topic
         fields = ["name", "slug", "description", "interests", "categories", "position",
                   "is_active"]
-
-    def clean_interests(self) -> str:
-        return validate_lines(self.cleaned_data["interests"])
+        field_classes = {"interests": InterestLinesField}
 
     def clean_categories(self) -> str:
         categories = self.cleaned_data["categories"].split()

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from digest.filters import FilterError, parse_lines
+from digest.filters import FilterError, validate_interest_lines
 from subscriptions.models import Subscriber, Topic
 from subscriptions.services import Preferences, subscriber_import
 
@@ -61,9 +61,8 @@ class Command(BaseCommand):
             validate_email(email)
         except ValidationError:
             raise ValueError(f"{email!r} is not a valid email address") from None
-        interests = "\n".join(part.strip() for part in (row.get("interests") or "").split(";"))
         try:
-            parse_lines(interests)
+            interests = validate_interest_lines("\n".join((row.get("interests") or "").split(";")))
         except FilterError as error:
             raise ValueError(f"interests: {error}") from None
         slugs = [s.strip() for s in (row.get("topics") or "").split(";") if s.strip()]
@@ -75,4 +74,4 @@ class Command(BaseCommand):
             raise ValueError(f"frequency must be daily or weekly, got {frequency!r}")
         return email, Preferences(
             topics=[topics[slug] for slug in slugs], frequency=frequency,
-            interests="\n".join(line for line in interests.splitlines() if line))
+            interests=interests)
