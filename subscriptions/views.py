@@ -18,6 +18,7 @@ from django_ratelimit.core import is_ratelimited
 
 from subscriptions import tokens
 from subscriptions.forms import LinkRequestForm, PreferencesForm, SignupForm
+from subscriptions.help import filter_help_html
 from subscriptions.models import Subscriber
 from subscriptions.services import (
     Preferences,
@@ -165,4 +166,5 @@ def link_request(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def filter_help(request: HttpRequest) -> HttpResponse:
-    return render(request, "subscriptions/filter_help_page.html")
+    return render(request, "subscriptions/filter_help_page.html",
+                  {"filter_help": filter_help_html()})
