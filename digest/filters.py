@@ -1,8 +1,10 @@
-"""The filter language (shared/FILTERS.md): normalization, and parsing one interest line.
+"""The filter language (docs/filters.md): normalization, and parsing one interest line.
 
-Pure: no models, no settings. The signup form validates lines with `parse_lines`; the
-matcher compiles what `parse_line` returns. Normalization is the same for paper text
-and queries, so both go through `tokenize`.
+Pure: no models, no settings. Every place that takes interest lines from a person (the
+signup and preferences forms, the admin, the import, the live preview) checks them with
+`validate_interest_lines`, so a bad line gets the same message everywhere; the matcher
+compiles what `parse_line` returns. Normalization is the same for paper text and queries,
+so both go through `tokenize`.
 """
 
 import re
@@ -94,21 +96,37 @@ class Term:
 
 @dataclass(frozen=True)
 class Query:
-    """One interest line: every positive term must match, no negative term may."""
+    """One interest line: every group must match, no negative term may. A group matches when
+    one of its terms does: `a OR b` is a group of two, a term on its own a group of one."""
 
     text: str
-    positives: tuple[Term, ...]
+    groups: tuple[tuple[Term, ...], ...]
     negatives: tuple[Term, ...]
 
     @cached_property
+    def positives(self) -> tuple[Term, ...]:
+        """Every term the line looks for, alternatives included, in the order written."""
+        return tuple(term for group in self.groups for term in group)
+
+    @cached_property
     def key(self) -> tuple:
-        """Lines that mean the same (`LLMs` and `llm`) share a key and are evaluated once."""
-        return (tuple(sorted(t.key for t in self.positives)),
-                tuple(sorted(t.key for t in self.negatives)))
+        """Lines that mean the same (`LLMs` and `llm`, `a OR b` and `b OR a`, `a a` and `a`)
+        share a key and are evaluated once."""
+        groups = {tuple(sorted({term.key for term in group})) for group in self.groups}
+        return tuple(sorted(groups)), tuple(sorted({term.key for term in self.negatives}))
+
+
+def validate_interest_lines(text: str) -> str:
+    """A textarea of interest lines as it is stored: each line with single spaces, blank lines
+    dropped. The one check behind the forms, the admin, the import and the live preview, so
+    a bad line reads the same in each: a line on its own is named by its text, one of
+    several by its number too. Raises FilterError."""
+    return "\n".join(query.text for query in parse_lines(text))
 
 
 def parse_lines(text: str) -> list[Query]:
-    """Every non-blank line of a textarea; the first bad line raises with its number."""
+    """Every non-blank line of a textarea; the first bad line raises (with its number when
+    there are several)."""
     lines = [line for line in text.splitlines() if line.strip()]
     if len(lines) > MAX_LINES:
         raise FilterError(f"At most {MAX_LINES} lines, please; you have {len(lines)}.")
@@ -117,6 +135,8 @@ def parse_lines(text: str) -> list[Query]:
         try:
             queries.append(parse_line(line))
         except FilterError as error:
+            if len(lines) == 1:
+                raise
             raise FilterError(f"Line {number}: {error}") from None
     return queries
 
@@ -128,15 +148,53 @@ def parse_line(line: str) -> Query:
     if len(text) > MAX_LINE_LENGTH:
         raise FilterError(f"A line can be at most {MAX_LINE_LENGTH} characters; "
                           f"this one has {len(text)}.")
-    terms = list(_terms(text.translate(SMART_QUOTES)))
-    positives = tuple(term for term in terms if not term.negated)
-    negatives = tuple(term for term in terms if term.negated)
-    if not positives:
+    groups, negatives = _grouped(list(_items(text.translate(SMART_QUOTES))))
+    if not groups:
         raise FilterError(f"“{text}” only excludes; add at least one word to look for.")
-    return Query(text=text, positives=positives, negatives=negatives)
+    return Query(text=text, groups=groups, negatives=negatives)
 
 
-def _terms(text: str):
+OR = "OR"  # upper case, on its own between two terms: either of them will do
+OR_EXAMPLE = 'as in diffusion OR "flow matching"'
+BARE_END = re.compile(r'[ "]')  # a space or a quote ends a term written without quotes
+
+
+def _grouped(items: list[Term | str]) -> tuple[tuple[tuple[Term, ...], ...], tuple[Term, ...]]:
+    """The line's positive terms as AND-ed groups (OR joins neighbours into one), and its
+    exclusions."""
+    groups: list[list[Term]] = []
+    negatives: list[Term] = []
+    for i, item in enumerate(items):
+        if not isinstance(item, Term):
+            _check_or(before=items[i - 1] if i else None,
+                      after=items[i + 1] if i + 1 < len(items) else None)
+        elif item.negated:
+            negatives.append(item)
+        elif i and not isinstance(items[i - 1], Term):
+            groups[-1].append(item)  # _check_or saw a positive term before this OR
+        else:
+            groups.append([item])
+    return tuple(map(tuple, groups)), tuple(negatives)
+
+
+def _check_or(*, before: Term | str | None, after: Term | str | None) -> None:
+    if before is None:
+        raise FilterError(f"“OR” cannot start a line: put it between two things to look for, "
+                          f"{OR_EXAMPLE}.")
+    if after is None:
+        raise FilterError(f"“OR” cannot end a line: put it between two things to look for, "
+                          f"{OR_EXAMPLE}.")
+    if not isinstance(after, Term):
+        raise FilterError(f"“OR OR”: OR twice in a row; put one OR between two things to look "
+                          f"for, {OR_EXAMPLE}.")
+    for term, written in ((before, f"{before.text} OR"), (after, f"OR {after.text}")):
+        if term.negated:
+            raise FilterError(f"“{written}”: OR cannot join an exclusion; write the exclusion "
+                              f"on its own, {OR_EXAMPLE} -robotics.")
+
+
+def _items(text: str):
+    """The line's terms in order, and OR where it stands on its own."""
     position = 0
     while position < len(text):
         if text[position] == " ":
@@ -158,12 +216,17 @@ def _terms(text: str):
         if position < len(text) and text[position] == '"':
             end = text.find('"', position + 1)
             if end == -1:
-                raise FilterError(f"“{text[start:]}” has a quote that is never closed.")
+                word_start = text.rfind(" ", 0, position) + 1
+                raise FilterError(f"“{text[word_start:]}” has a quote that is never closed.")
             raw, quoted, position = text[position + 1:end], True, end + 1
         else:
-            end = text.find(" ", position)
-            end = len(text) if end == -1 else end
+            end = BARE_END.search(text, position)
+            end = len(text) if end is None else end.start()
             raw, quoted, position = text[position:end], False, end
+            if (raw == OR and field == ANY and not negated
+                    and (position == len(text) or text[position] == " ")):
+                yield OR
+                continue
         yield _term(raw, field=field, negated=negated, quoted=quoted, written=text[start:position])
 
 

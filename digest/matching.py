@@ -11,7 +11,7 @@ Pure: no models, no settings. Three steps, each done once per run however many r
    ranks every reader's papers over those bitsets (`digest.topk`). Explanations ("why this
    paper") are computed only for the papers a caller asks about.
 
-Ranking (FILTERS.md): title hits first, then more matched lines, then upvotes, then newest.
+Ranking (docs/filters.md): title hits first, then more matched lines, then upvotes, then newest.
 """
 
 import bisect
@@ -155,14 +155,19 @@ class PaperIndex:
         return self._term_cache[key]
 
     def line_bits(self, query: Query) -> tuple[int, int]:
-        """(papers the line matches, those of them where a positive term is in the title)."""
+        """(papers the line matches, those of them where a positive term is in the title).
+        A group `a OR b` matches where either does, and hits the title where either does."""
         key = query.key
         if key not in self._line_cache:
             matched, title = self.all_bits, 0
-            for term in query.positives:
-                term_matched, term_title = self.term_bits(term)
-                matched &= term_matched
-                title |= term_title
+            for group in query.groups:
+                group_matched, group_title = self.term_bits(group[0])
+                for term in group[1:]:
+                    term_matched, term_title = self.term_bits(term)
+                    group_matched |= term_matched
+                    group_title |= term_title
+                matched &= group_matched
+                title |= group_title
             for term in query.negatives:
                 matched &= ~self.term_bits(term)[0]
             self._line_cache[key] = (matched, title & matched)
@@ -192,7 +197,7 @@ class PaperIndex:
 
     def _matched_words(self, query: Query, position: int) -> list[str]:
         words: list[str] = []
-        for term in query.positives:
+        for term in query.positives:  # an alternative the paper lacks finds no words
             if term.field == "cat":
                 continue
             for name in FIELDS_OF[term.field]:

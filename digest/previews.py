@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.db.models import Max
 
-from digest.filters import FilterError, parse_lines
+from digest.filters import FilterError, validate_interest_lines
 from digest.matching import PaperIndex, Reader, compile_readers, match
 from digest.models import Paper
 from digest.selectors import author_line, paper_docs, papers_between, topic_lines
@@ -35,7 +35,7 @@ def recent_index() -> tuple[PaperIndex, dict]:
 def preview_for(*, interests: str, authors: str, topic_slugs: list[str]) -> tuple[dict, int]:
     """(JSON-ready answer, HTTP status)."""
     try:
-        lines = [query.text for query in parse_lines(interests)]
+        lines = validate_interest_lines(interests).splitlines()
     except FilterError as error:
         return {"error": str(error)}, 400
     lines += [author_line(name.strip()) for name in authors.splitlines()[:20] if name.strip()]

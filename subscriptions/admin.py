@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from digest.dispatch import digest_send_test
-from digest.filters import CATEGORY, FilterError, parse_lines
+from digest.filters import CATEGORY
 from digest.topics import topic_matches_last_week
 from subscriptions import tasks
 from subscriptions.consent import (
@@ -23,16 +23,9 @@ from subscriptions.consent import (
     subscriber_send_manage_link,
     subscriber_suppress,
 )
+from subscriptions.forms import InterestLinesField
 from subscriptions.models import HistoryEntry, MailEvent, SignupRequest, Subscriber, Topic
 from subscriptions.spreadsheets import csv_response
-
-
-def validate_lines(text: str) -> str:
-    try:
-        parse_lines(text)
-    except FilterError as error:
-        raise forms.ValidationError(str(error)) from None
-    return text
 
 
 class SubscriberForm(forms.ModelForm):
@@ -42,9 +35,7 @@ class SubscriberForm(forms.ModelForm):
         model = Subscriber
         fields = ["topics", "interests", "authors", "min_upvotes", "papers_per_email",
                   "frequency", "timezone", "send_hour", "paused_until"]
-
-    def clean_interests(self) -> str:
-        return validate_lines(self.cleaned_data["interests"])
+        field_classes = {"interests": InterestLinesField}
 
 
 class ReasonForm(forms.Form):
@@ -257,9 +248,7 @@ class TopicForm(forms.ModelForm):
         model = Topic
         fields = ["name", "slug", "description", "interests", "categories", "position",
                   "is_active"]
-
-    def clean_interests(self) -> str:
-        return validate_lines(self.cleaned_data["interests"])
+        field_classes = {"interests": InterestLinesField}
 
     def clean_categories(self) -> str:
         categories = self.cleaned_data["categories"].split()

@@ -4,7 +4,7 @@ import zoneinfo
 
 from django import forms
 
-from digest.filters import MAX_LINES, FilterError, parse_lines
+from digest.filters import MAX_LINES, FilterError, validate_interest_lines
 from subscriptions.addresses import validate_address_characters
 from subscriptions.models import Subscriber, Topic
 from subscriptions.services import Preferences
@@ -27,6 +27,18 @@ class TimezoneField(forms.ChoiceField):
         return value in TIMEZONE_NAMES
 
 
+class InterestLinesField(forms.CharField):
+    """Interest lines, checked and tidied by the filter language's one validator: the
+    signup and preferences forms and the admin's subscriber and topic forms use this field,
+    so a bad line reads the same in each (and in the import and the live preview)."""
+
+    def clean(self, value) -> str:
+        try:
+            return validate_interest_lines(super().clean(value))
+        except FilterError as error:
+            raise forms.ValidationError(str(error), code="filter") from None
+
+
 class TopicChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, topic: Topic) -> str:
         return topic.name
@@ -36,7 +48,7 @@ class PreferencesForm(forms.Form):
     topics = TopicChoiceField(
         queryset=Topic.objects.filter(is_active=True), required=False, to_field_name="slug",
         widget=forms.CheckboxSelectMultiple)
-    interests = forms.CharField(
+    interests = InterestLinesField(
         required=False, label="Interests", max_length=5000,
         widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false",
                                      "placeholder": EXAMPLE_LINES}),
@@ -54,14 +66,6 @@ class PreferencesForm(forms.Form):
                                           label="Papers per email")
     min_upvotes = forms.IntegerField(min_value=0, max_value=10_000, initial=0,
                                      label="Minimum upvotes on Hugging Face")
-
-    def clean_interests(self) -> str:
-        text = self.cleaned_data["interests"]
-        try:
-            parse_lines(text)
-        except FilterError as error:
-            raise forms.ValidationError(str(error)) from None
-        return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
 
     def clean_authors(self) -> str:
         names = [" ".join(line.split()) for line in self.cleaned_data["authors"].splitlines()]

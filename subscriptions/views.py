@@ -24,6 +24,7 @@ from subscriptions.consent import (
     subscriber_unsubscribe,
 )
 from subscriptions.forms import LinkRequestForm, PreferencesForm, SignupForm
+from subscriptions.help import filter_help_html
 from subscriptions.models import SignupRequest, Subscriber
 from subscriptions.personal_data import subscriber_data_export, subscriber_erase
 from subscriptions.services import Preferences, subscriber_pause, subscriber_update
@@ -191,4 +192,5 @@ def my_data(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 def filter_help(request: HttpRequest) -> HttpResponse:
-    return render(request, "subscriptions/filter_help_page.html")
+    return render(request, "subscriptions/filter_help_page.html",
+                  {"filter_help": filter_help_html()})

@@ -42,13 +42,14 @@ def term_hits(term: Term, paper: PaperDoc) -> tuple[bool, bool]:
 
 
 def line_hits(query: Query, paper: PaperDoc) -> tuple[bool, bool]:
-    """(the line matches, and one of its positive terms is in the title)."""
-    results = [term_hits(term, paper) for term in query.positives]
-    if not all(anywhere for anywhere, _ in results):
-        return False, False
+    """(the line matches, and one of its positive terms, alternatives included, is in the
+    title). Each group needs one of its terms; `a OR b` is a group of two."""
+    for group in query.groups:
+        if not any(term_hits(term, paper)[0] for term in group):
+            return False, False
     if any(term_hits(term, paper)[0] for term in query.negatives):
         return False, False
-    return True, any(in_title for _, in_title in results)
+    return True, any(term_hits(term, paper)[1] for group in query.groups for term in group)
 
 
 def paper_order(paper: PaperDoc) -> tuple:

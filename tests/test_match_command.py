@@ -2,7 +2,11 @@
 
 import datetime
 import json
+import os
+import subprocess
+import sys
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -12,6 +16,7 @@ from digest.selectors import readers_for
 from subscriptions.models import Subscriber, Topic
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -56,10 +61,43 @@ def test_since_and_until_narrow_the_papers(papers):
     assert [row["arxiv_id"] for row in rows] == ["2611.00003"]
 
 
-def test_a_bad_line_prints_the_parse_error_and_exits_2(papers):
-    with pytest.raises(CommandError, match="only excludes") as raised:
-        run("--", "-robotics")
+ONLY_EXCLUDES = "“-robotics” only excludes; add at least one word to look for."
+
+
+@pytest.mark.parametrize("args", [
+    ["-robotics"], ["--", "-robotics"], ["-robotics", "--json"], ["--limit", "3", "-robotics"]])
+def test_a_bad_line_prints_the_parse_error_and_exits_2(papers, args):
+    with pytest.raises(CommandError) as raised:
+        run(*args)
+    assert str(raised.value) == ONLY_EXCLUDES
     assert raised.value.returncode == 2
+
+
+@pytest.mark.parametrize("line", ["-vision", "-hinton"])
+def test_a_line_that_looks_like_a_short_option_is_still_the_line(papers, line):
+    with pytest.raises(CommandError, match=f"“{line}” only excludes"):
+        run(line)
+
+
+def test_an_or_line_matches_either_side(papers):
+    rows = json.loads(run("diffusion OR robots", "--json"))
+    assert [(row["arxiv_id"], row["matched"]) for row in rows] == [
+        ("2611.00002", ["robots", "robot"]), ("2611.00003", ["diffusion"])]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["-robotics"], ONLY_EXCLUDES),
+    (["--", "-robotics"], ONLY_EXCLUDES),
+    (["diffusion OR"], "“OR” cannot end a line: put it between two things to look for, as in "
+                       "diffusion OR \"flow matching\"."),
+])
+def test_the_real_command_line_prints_the_filter_error_not_argparse_usage(args, message):
+    done = subprocess.run([sys.executable, "manage.py", "match", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"CommandError: {message}"
+    assert "usage:" not in done.stderr and done.stdout == ""
 
 
 def test_readers_carry_lines_authors_topics_limits_and_what_was_sent(papers):

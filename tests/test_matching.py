@@ -95,6 +95,31 @@ def test_why_lists_the_lines_and_the_words_that_matched():
     ]
 
 
+def test_an_or_group_matches_either_side_and_says_which_words_matched():
+    [ranked], matches = run([Reader(key=1, lines=("diffusion OR interpretability",))])
+    assert ranked == [3, 4]  # 3 has "diffusion" in its title, 4 only an AI keyword
+    assert [(paper.key, paper.title_hit, paper.why[0].words) for paper in matches.ranked(0)] == [
+        (3, True, ["diffusion"]), (4, False, ["interpretability"])]
+    [ranked], matches = run([Reader(key=1, lines=('"scaling laws" OR planner agents',))])
+    assert ranked == [2, 3]  # each with one side of the group, and "agents" (title hits)
+    assert [paper.why[0].words for paper in matches.ranked(0)] == [
+        ["scaling", "laws", "agents"], ["planner", "agents"]]
+
+
+def test_an_alternative_in_the_title_is_a_title_hit():
+    # 2 matches "scaling" in its title: a title hit outranks paper 1's abstract-only match.
+    [ranked], matches = run([Reader(key=1, lines=("scaling OR language",))])
+    assert ranked == [2, 4, 1]
+    assert [paper.title_hit for paper in matches.ranked(0)] == [True, False, False]
+
+
+def test_or_lines_that_mean_the_same_are_one_column():
+    compiled = compile_readers(
+        [Reader(key=n, lines=(line,)) for n, line in enumerate(
+            ["agent OR LLMs", "llm OR agents", "agents  OR  llms"])], topics={})
+    assert len(compiled.lines) == 1
+
+
 def test_many_readers_in_chunks_get_the_same_answer(monkeypatch):
     monkeypatch.setattr("digest.matching.CHUNK", 3)
     readers = [Reader(key=n, lines=(("agent", "language", "cat:cs.LG")[n % 3],), limit=1 + n % 4)
@@ -109,7 +134,7 @@ def test_many_readers_in_chunks_get_the_same_answer(monkeypatch):
 WORDS = ["model", "models", "Model", "LLMs", "llm", "diffusion", "Diffusion", "robot",
          "robotics", "Schrödinger", "Schrodinger", "self", "supervised", "self-supervised",
          "GPT-4", "GPUs", "GPU", "agent", "agents", "learning", "reinforcement", "language",
-         "world", "sparse", "autoencoders", "SAEs", "naïve", "ﬁne-tuning", "3D", "x"]
+         "world", "sparse", "autoencoders", "SAEs", "naïve", "ﬁne-tuning", "3D", "x", "or"]
 NAMES = ["Yann LeCun", "Ada Lovelace", "Geoffrey Hinton", "Model Agent"]
 CATEGORIES = ["cs.LG", "cs.CL", "cs.RO", "stat.ML"]
 
@@ -132,8 +157,12 @@ term = st.one_of(
     st.sampled_from(["author:Hinton", 'author:"Yann LeCun"', 'author:"LeCun Ada"', "author:mod*"]),
     st.sampled_from(CATEGORIES + ["CS.lg"]).map(lambda c: f"cat:{c}"),
 )
-line = st.lists(st.tuples(st.booleans(), term), min_size=1, max_size=3).map(
-    lambda terms: " ".join(("-" if negated else "") + t for negated, t in terms))
+# A line: AND-ed parts, each an exclusion or a group of 1-3 alternatives joined by OR.
+part = st.one_of(
+    term.map(lambda t: "-" + t),
+    st.lists(term, min_size=1, max_size=3).map(" OR ".join),
+)
+line = st.lists(part, min_size=1, max_size=3).map(" ".join)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -3,6 +3,7 @@ held to the signup form's rules, each bad one reported by line and skipped, a fi
 cannot use refused before anything is written."""
 
 import csv
+import html
 import re
 from io import StringIO
 from pathlib import Path
@@ -11,13 +12,15 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 
-from digest.filters import parse_line
+from digest.filters import FilterError, parse_line
 from digest.management.commands.demo import SAMPLE
 from subscriptions.models import SignupRequest, Subscriber, Topic
 from tests.web import signup_data
 
 pytestmark = pytest.mark.django_db
-FILTERS_MD = Path(__file__).resolve().parents[2] / "shared" / "FILTERS.md"
+ROOT = Path(__file__).resolve().parents[1]
+GUIDE = ROOT / "docs" / "filters.md"  # the readers' guide, in this repository
+SPEC = ROOT.parent / "shared" / "FILTERS.md"  # the team's spec, when it is beside the checkout
 
 
 @pytest.fixture
@@ -64,18 +67,77 @@ def test_the_preview_with_no_papers_yet(client):
     assert answer["papers"] == 0 and answer["top"] == []
 
 
-def test_the_filter_help_shows_every_example_of_filters_md(client):
-    """The help readers see states the rules of shared/FILTERS.md, the code's rules."""
-    if not FILTERS_MD.exists():
-        pytest.skip("shared/FILTERS.md is not beside this checkout")
-    table = FILTERS_MD.read_text().split("## One interest line")[1].split("Default fields")[0]
-    examples = re.findall(r"`([^`]+)`", table)
-    assert len(examples) >= 12
-    page = client.get("/help/filters/").content.decode().replace("&quot;", '"')
+def guide_tables() -> dict[str, list[list[str]]]:
+    """Each table of docs/filters.md, by the heading above it: its rows as lists of cells."""
+    tables: dict[str, list[list[str]]] = {}
+    heading = ""
+    for line in GUIDE.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            heading = line.lstrip("#").strip()
+        elif line.startswith("|") and not line.startswith("|---"):
+            cells = [cell.strip() for cell in line.strip("|").split(" | ")]
+            tables.setdefault(heading, []).append(cells)
+    return {heading: rows[1:] for heading, rows in tables.items()}  # without the header row
+
+
+def code_spans(markdown: str) -> list[str]:
+    return re.findall(r"`([^`]+)`", markdown)
+
+
+def help_page(client) -> str:
+    return html.unescape(client.get("/help/filters/").content.decode())
+
+
+def test_the_filter_help_page_shows_the_guide_in_this_repository(client):
+    page = help_page(client)
+    assert "<h1>How to write interest lines</h1>" in page
+    for rows in guide_tables().values():
+        for row in rows:
+            for example in code_spans(row[0]):
+                assert f"<code>{example}</code>" in page, example
+    assert "shared" not in page and "FILTERS.md" not in page
+
+
+def test_every_example_line_of_the_guide_parses_and_every_error_reads_as_documented():
+    tables = guide_tables()
+    errors = tables.pop("When a line cannot be used")
+    assert len(errors) >= 8
+    examples = [example for rows in tables.values() for row in rows
+                for example in code_spans(row[0])]
+    assert len(examples) >= 18
     for example in examples:
+        if example.startswith("-"):  # an exclusion, shown on its own: with something to find
+            example = f"diffusion {example}"
+        parse_line(example)
+    for line, message in errors:
+        [line] = code_spans(line)
+        with pytest.raises(FilterError) as raised:
+            parse_line(line)
+        assert str(raised.value) == message, line
+
+
+def test_the_guide_has_every_example_of_the_spec_table(client):
+    """docs/filters.md, and so the help page, carries every example of the spec's table."""
+    guide = GUIDE.read_text(encoding="utf-8")
+    spec_examples = [
+        'sparse autoencoder', '"language model"', "-robotics", '-"reinforcement learning"',
+        'diffusion OR "flow matching" video', "diffus*", "title:agent", 'title:"world model"',
+        "author:Hinton", 'author:"Yann LeCun"', "cat:cs.CL", "self-supervised", "GPT-4"]
+    if SPEC.exists():  # and the spec itself, when it is beside this checkout
+        table = SPEC.read_text().split("## One interest line")[1].split("Default fields")[0]
+        assert len(code_spans(table)) >= 13
+        spec_examples += code_spans(table)
+    page = help_page(client)
+    for example in spec_examples:
+        assert f"`{example}`" in guide, example
         assert f"<code>{example}</code>" in page, example
-        if not example.startswith("-"):
-            parse_line(example)  # every positive example is a valid line
+
+
+def test_the_short_help_on_the_signup_page_has_the_spec_table_and_links_to_the_guide(client):
+    page = html.unescape(client.get("/").content.decode())
+    for example in ['diffusion OR "flow matching" video', "-robotics", "cat:cs.CL", "GPT-4"]:
+        assert f"<code>{example}</code>" in page, example
+    assert 'href="/help/filters/"' in page
 
 
 def write_csv(tmp_path, text: str) -> Path:
@@ -114,8 +176,8 @@ def test_import_reports_bad_rows_by_line_and_mails_the_good_ones(tmp_path):
     out, err = run_import(write_csv(tmp_path, CSV))
     assert err.splitlines() == [
         "line 3: email 'not-an-email': Enter a valid email address",
-        "line 4: interests '-robotics': Line 1: “-robotics” only excludes; add at least one "
-        "word to look for",
+        "line 4: interests '-robotics': “-robotics” only excludes; add at least one word to "
+        "look for",
         "line 5: topics: no topic 'no-such-topic' (the topics: agents, computer-vision, "
         "diffusion-generative, efficient-ml, interpretability, large-language-models, "
         "multimodal, reasoning-math, reinforcement-learning, retrieval, robotics, "
@@ -169,7 +231,8 @@ def test_import_reads_every_column_the_signup_form_has(tmp_path):
     ("min_upvotes", "-1", "min_upvotes '-1': Ensure this value is greater than or equal to 0"),
     ("min_upvotes", "many", "min_upvotes 'many': Enter a whole number"),
     ("authors", "12345", "authors '12345': “12345” does not look like a name"),
-    ("interests", '"open phrase', "interests '\"open phrase': Line 1:"),
+    ("interests", '"open phrase', "interests '\"open phrase': “\"open phrase” has a quote that "
+                                  "is never closed"),
 ])
 def test_a_value_the_signup_form_refuses_is_a_skipped_row(client, tmp_path, column, value,
                                                           reason):

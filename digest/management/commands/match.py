@@ -1,8 +1,10 @@
 """python manage.py match 'LINE': which stored papers one interest line matches, and why."""
 
 import json
+import re
+import sys
 
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, CommandParser
 
 from config.commands import BaseCommand
 from digest.filters import FilterError, parse_line
@@ -11,10 +13,37 @@ from digest.matching import PaperIndex, Reader, compile_readers, match
 from digest.models import Paper
 from digest.selectors import paper_docs, papers_between
 
+# Django's own short options: -h, and -v with or without its level (-v2).
+SHORT_OPTION = re.compile(r"-h|-v\d*")
+
+
+class LineParser(CommandParser):
+    """Reads an argument that starts with an exclusion (`-robotics`, `-vision`) as the interest
+    line, not as an unknown option, so the filter language can say what is wrong with it."""
+
+    def parse_args(self, args=None, namespace=None):
+        args = list(sys.argv[1:] if args is None else args)
+        cut = args.index("--") if "--" in args else len(args)
+        lines = [arg for arg in args[:cut] if is_line(arg)]
+        if lines:
+            args = [arg for arg in args[:cut] if not is_line(arg)] + ["--", *lines,
+                                                                       *args[cut + 1:]]
+        return super().parse_args(args, namespace)
+
+
+def is_line(arg: str) -> bool:
+    return (arg.startswith("-") and not arg.startswith("--") and len(arg) > 1
+            and not SHORT_OPTION.fullmatch(arg))
+
 
 class Command(BaseCommand):
     help = ("Show which stored papers an interest line matches, ranked as in a digest, "
             "with the words that matched. The score is 2 for a title hit, 1 otherwise.")
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.__class__ = LineParser  # Django builds the parser; this only changes parse_args
+        return parser
 
     def add_arguments(self, parser):
         parser.add_argument("line", help='an interest line, e.g. \'"language model" -robotics\'')
