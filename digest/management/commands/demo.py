@@ -18,7 +18,9 @@ from digest.sources import hf_daily
 from digest.sources.files import read_listing_file
 from digest.sources.http import build_client
 from digest.sources.records import SourceError
+from subscriptions.consent import subscriber_import
 from subscriptions.models import Subscriber, Topic
+from subscriptions.services import Preferences
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "hf_daily_papers.json"
 DEMO_READERS = [
@@ -34,9 +36,9 @@ def demo_readers() -> list[str]:
         return []
     now = timezone.now()
     for email, fields, topic_slugs in DEMO_READERS:
-        reader = Subscriber.objects.create(email=email, status=Subscriber.Status.ACTIVE,
-                                           consent_at=now, **fields)
-        reader.topics.set(Topic.objects.filter(slug__in=topic_slugs))
+        preferences = Preferences(topics=list(Topic.objects.filter(slug__in=topic_slugs)),
+                                  **fields)
+        subscriber_import(email=email, preferences=preferences, confirmed=True, now=now)
     return [email for email, _, _ in DEMO_READERS]
 
 
