@@ -1,7 +1,8 @@
 """The reader's pages: signup, confirm, preferences, unsubscribe, link requests, preview.
 
 Links in mail are signed (subscriptions.tokens); GET never changes anything (mail scanners
-open links), POST acts. Responses never reveal whether an address is subscribed.
+open links), POST acts. Responses never reveal whether an address is subscribed. Pages
+behind a signed link are never cached and send no Referer (subscriptions.private_pages).
 """
 
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import is_ratelimited
@@ -19,6 +21,7 @@ from django_ratelimit.core import is_ratelimited
 from subscriptions import tokens
 from subscriptions.forms import LinkRequestForm, PreferencesForm, SignupForm
 from subscriptions.models import Subscriber
+from subscriptions.private_pages import token_page
 from subscriptions.services import (
     Preferences,
     subscriber_confirm,
@@ -80,6 +83,7 @@ def check_inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "subscriptions/check_inbox.html")
 
 
+@token_page
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     try:
@@ -99,6 +103,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "subscriptions/confirm.html", {"subscriber": subscriber})
 
 
+@token_page
 @require_http_methods(["GET", "POST"])
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     try:
@@ -140,6 +145,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @csrf_exempt  # RFC 8058: mailbox providers POST without cookies or a CSRF token
+@token_page
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
@@ -166,3 +172,10 @@ def link_request(request: HttpRequest) -> HttpResponse:
 @require_GET
 def filter_help(request: HttpRequest) -> HttpResponse:
     return render(request, "subscriptions/filter_help_page.html")
+
+
+@require_GET
+@cache_control(max_age=7 * 86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """No icon: an empty answer, so browsers stop asking and log no 404 on every page."""
+    return HttpResponse(status=204)

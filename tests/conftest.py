@@ -44,12 +44,18 @@ def commit_hooks_run_at_once(monkeypatch):
                             lambda func, robust=False: func(), raising=False)
 
 
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server"}
+
+
 @pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """Rate-limit counters live in the cache; each test starts with none."""
+def fresh_rate_limits(request):
+    """Rate-limit counters live in the cache (a database table without Redis); each test
+    that may use the database starts with none."""
     from django.core.cache import cache
 
-    cache.clear()
+    if request.node.get_closest_marker("django_db") or (
+            DATABASE_FIXTURES & set(request.fixturenames)):
+        cache.clear()
 
 
 @pytest.fixture
