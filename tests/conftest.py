@@ -53,8 +53,10 @@ def fresh_rate_limits(request):
     that may use the database starts with none."""
     from django.core.cache import cache
 
-    if request.node.get_closest_marker("django_db") or (
-            DATABASE_FIXTURES & set(request.fixturenames)):
+    wanted = DATABASE_FIXTURES & set(request.fixturenames)
+    if request.node.get_closest_marker("django_db") or wanted:
+        for name in wanted:  # set the database up before this fixture uses it
+            request.getfixturevalue(name)
         cache.clear()
 
 

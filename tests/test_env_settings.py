@@ -67,6 +67,8 @@ def test_anymail_settings_come_from_prefixed_variables():
         ({"REDIS_URL": "http://localhost:6379"}, "REDIS_URL must be a redis"),
         ({"SECURE_HSTS_SECONDS": "-5"}, "SECURE_HSTS_SECONDS must be between"),
         ({"ANYMAIL_REQUESTS_TIMEOUT": "soon"}, "ANYMAIL_REQUESTS_TIMEOUT must be a number"),
+        ({"TRUSTED_PROXY_COUNT": "one"}, "TRUSTED_PROXY_COUNT must be a whole number"),
+        ({"CLIENT_IP_META_KEY": "HTTP_X_FORWARDED_FOR"}, "set TRUSTED_PROXY_COUNT"),
     ],
 )
 def test_manage_py_stops_with_one_line_on_a_bad_setting(env, message):
