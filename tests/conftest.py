@@ -44,19 +44,18 @@ def commit_hooks_run_at_once(monkeypatch):
                             lambda func, robust=False: func(), raising=False)
 
 
-DATABASE_FIXTURES = {"db", "transactional_db", "live_server"}
-
-
 @pytest.fixture(autouse=True)
 def fresh_rate_limits(request):
     """Rate-limit counters live in the cache (a database table without Redis); each test
     that may use the database starts with none."""
     from django.core.cache import cache
 
-    wanted = DATABASE_FIXTURES & set(request.fixturenames)
-    if request.node.get_closest_marker("django_db") or wanted:
-        for name in wanted:  # set the database up before this fixture uses it
-            request.getfixturevalue(name)
+    if request.node.get_closest_marker("django_db"):
+        cache.clear()
+    elif "db" in request.fixturenames or "transactional_db" in request.fixturenames:
+        # asked for by another fixture, which pytest sets up after this one: set it up first
+        request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames
+                                else "db")
         cache.clear()
 
 
