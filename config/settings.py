@@ -190,7 +190,7 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, m
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"  # pages behind a signed link send none at all
+SECURE_REFERRER_POLICY = "same-origin"  # signed-link pages: strict-origin (private_pages.py)
 X_FRAME_OPTIONS = "DENY"
 # django-csp: only this site's scripts, styles and requests; the inline <script> and <style>
 # of the templates carry the request's nonce ({{ request.csp_nonce }}). The digest's browser

@@ -41,8 +41,8 @@ CHUNK = 50_000  # readers ranked at once; bounds peak memory
 # (about 40 MB at 75,000 in the benchmark).
 WHY_KEPT = 100_000
 # What a step of work is worth, for callers that bound it (the live preview): a word of a
-# prefix's range or a token scanned in Python is one step; a paper's stems searched for a
-# phrase (a search in C over the whole field) is a few.
+# prefix's range (an OR of a bitset) or a token scanned for an explanation is one step; a
+# paper's field searched for a phrase (a regular expression, in C) is a few.
 PHRASE_SEARCH_STEPS = 4
 
 
@@ -139,8 +139,6 @@ class PaperIndex:
             for category in {c.lower() for c in paper.categories}:
                 self.category_bits[category] = self.category_bits.get(category, 0) | bit
         self.sorted_words = {name: sorted(words) for name, words in self.word_bits.items()}
-        self.mean_tokens = {name: 1 + sum(counts) // max(1, len(counts))
-                            for name, counts in self.token_counts.items()}
         self.kept = kept
         self._term_cache: dict[tuple, tuple[int, int]] = {}
         self._line_cache: dict[tuple, tuple[int, int]] = {}
