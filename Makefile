@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint run worker beat bench-match bench faults stack clean
+.PHONY: demo test lint run worker beat bench-match bench bench-preview faults stack clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ bench-match: $(STAMP)
 # (database paperboy_bench, Redis database 4). Takes about 5 minutes on 2 cores.
 bench: $(STAMP)
 	$(PY) -m tests.benchmarks.bench_daily --subscribers 10000 100000
+
+# One client looping heavy previews at the allowed rate while another times the signup page,
+# against gunicorn on PostgreSQL and Redis (database paperboy_bench_preview, Redis database 5).
+bench-preview: $(STAMP)
+	$(PY) -m tests.benchmarks.bench_preview
 
 # Fault drills on 10,000 readers: worker SIGKILLed 3 times, Redis restarted, a chaotic ESP,
 # two beats.

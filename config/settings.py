@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "anymail",
     "django_ratelimit",
     "axes",
+    "csp",
     "subscriptions",
     "digest",
 ]
@@ -63,7 +65,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "subscriptions.middleware.MalformedWebhookMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: locks out repeated failed admin logins.
     "axes.middleware.AxesMiddleware",
 ]
@@ -72,10 +74,12 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Five wrong passwords for one username from one address lock it out for an hour.
+# Five wrong passwords for one username from one address lock that pair out for an hour;
+# the address is the visitor's as the rate limits see it (TRUSTED_PROXY_COUNT below).
 AXES_FAILURE_LIMIT = env_int("ADMIN_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "subscriptions.visitors.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
@@ -126,7 +130,10 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # A table in the database (created by migrate), so the rate limits are shared by every
+    # process that serves the site, as they are in Redis; room for many visitors' counters.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                          "LOCATION": "paperboy_cache", "OPTIONS": {"MAX_ENTRIES": 100_000}}}
 
 # Celery reads every CELERY_* name below (config/celery.py, namespace "CELERY").
 # Without REDIS_URL tasks run in-process, so the embedded default needs no services.
@@ -201,15 +208,31 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, m
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
+SECURE_REFERRER_POLICY = "same-origin"  # signed-link pages: strict-origin (private_pages.py)
 X_FRAME_OPTIONS = "DENY"
+# django-csp: only this site's scripts, styles and requests; the inline <script> and <style>
+# of the templates carry the request's nonce ({{ request.csp_nonce }}). The digest's browser
+# view widens style-src for its mail-style inline CSS (digest/views.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+    },
+}
 # HSTS subdomains and preload are choices for the site's owner, not this project.
 # django-ratelimit names django-redis as supported; Django's own RedisCache increments
 # atomically too.
 SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021", "django_ratelimit.W001"]
 if not REDIS_URL:
-    # The embedded default is one process, so its local-memory cache is shared enough for
-    # rate limits; with REDIS_URL set, limits live in Redis, shared by every process.
+    # The database cache is shared by every process, but its increments are not atomic: a
+    # burst of simultaneous requests may pass a few over a limit. Redis counts exactly.
     SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003"]
 
 # --- Everything else --------------------------------------------------------
@@ -242,11 +265,15 @@ LOG_FORMATTERS = {
              "fmt": "%(levelname)s %(name)s %(message)s",
              "rename_fields": {"levelname": "level", "name": "logger"}},
 }
+# Tokens of signed links are redacted from every line (config/log_redaction.py), the
+# development server's request lines included; gunicorn's access log: config/gunicorn.conf.py.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"default": LOG_FORMATTERS[LOG_FORMAT]},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "default"}},
+    "filters": {"redact_tokens": {"()": "config.log_redaction.RedactTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "default",
+                             "filters": ["redact_tokens"]}},
     "root": {"handlers": ["console"], "level": env_choice(
         "LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))},
     # Django's loggers print through the one handler above, not handlers of their own.
@@ -266,6 +293,11 @@ ARXIV_ANNOUNCE_TYPES = env_list("ARXIV_ANNOUNCE_TYPES", ["new", "cross"])
 
 CONFIRM_LINK_MAX_AGE_DAYS = env_int("CONFIRM_LINK_MAX_AGE_DAYS", 7, minimum=1)
 MANAGE_LINK_MAX_AGE_DAYS = env_int("MANAGE_LINK_MAX_AGE_DAYS", 30, minimum=1)
-# The request header that carries the visitor's address behind a proxy (e.g.
-# HTTP_X_FORWARDED_FOR); the first address in it is used for rate limits and consent.
-CLIENT_IP_META_KEY = env_str("CLIENT_IP_META_KEY", "REMOTE_ADDR")
+# The visitor's address (rate limits, the consent record, the admin lockout): with 0, the
+# connection's; behind N proxies that each append to X-Forwarded-For, the N-th entry from
+# the right, the one the outermost proxy wrote (subscriptions/visitors.py).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=10)
+if env_str("CLIENT_IP_META_KEY"):  # it trusted the client-written first entry
+    raise ImproperlyConfigured(
+        "CLIENT_IP_META_KEY is no longer read: set TRUSTED_PROXY_COUNT to the number of proxies "
+        "in front of the site (1 for one TLS proxy) and remove CLIENT_IP_META_KEY")

@@ -16,6 +16,7 @@ urlpatterns = [
     path("d/<str:token>/", digest_views.digest_view, name="digest-view"),
     path("admin/dashboard/", dashboard, name="admin-dashboard"),
     path("admin/", admin.site.urls),
-    # ESP tracking webhooks, /anymail/<esp>/tracking/, behind ANYMAIL["WEBHOOK_SECRET"].
-    path("anymail/", include("anymail.urls")),
+    # ESP tracking webhooks, /anymail/<esp>/tracking/, behind ANYMAIL["WEBHOOK_SECRET"]:
+    # Anymail's views, where an unreadable payload is a 400 and any other error a 500.
+    path("anymail/", include("subscriptions.webhook_urls")),
 ]

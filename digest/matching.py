@@ -17,6 +17,7 @@ Ranking (docs/filters.md): title hits first, then more matched lines, then upvot
 import bisect
 import json
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -39,6 +40,32 @@ CHUNK = 50_000  # readers ranked at once; bounds peak memory
 # tasks; with readers' own lines the pairs could grow with the readers, so they are bounded
 # (about 40 MB at 75,000 in the benchmark).
 WHY_KEPT = 100_000
+# What a step of work is worth, for callers that bound it (the live preview): a word of a
+# prefix's range (an OR of a bitset) or a token scanned for an explanation is one step; a
+# paper's field searched for a phrase (a regular expression, in C) is a few.
+PHRASE_SEARCH_STEPS = 4
+
+
+class TooMuchWork(Exception):
+    """An evaluation would cost more steps than its budget has left."""
+
+
+@dataclass
+class Budget:
+    """The work a caller allows, in steps (see PHRASE_SEARCH_STEPS). Charged before the work
+    it pays for, so a refused evaluation costs next to nothing."""
+
+    steps: int
+
+    def spend(self, steps: int) -> None:
+        self.steps -= steps
+        if self.steps < 0:
+            raise TooMuchWork
+
+
+def _spend(budget: Budget | None, steps: int) -> None:
+    if budget is not None:
+        budget.spend(steps)
 
 
 @dataclass(frozen=True)
@@ -76,7 +103,8 @@ def iter_bits(bits: int):
 
 
 class PaperIndex:
-    def __init__(self, papers: Iterable[PaperDoc]):
+    def __init__(self, papers: Iterable[PaperDoc], *, kept: int | None = None):
+        """`kept` bounds the line and term results kept (None: all, as a run's index does)."""
         self.papers = sorted(
             papers, key=lambda p: (-p.upvotes, -(p.day.toordinal() if p.day else 0), p.key))
         self.position = {paper.key: i for i, paper in enumerate(self.papers)}
@@ -85,6 +113,11 @@ class PaperIndex:
         self.segments: dict[str, list[list[list[tuple[str, str]]]]] = {
             name: [] for name in ("title", "abstract", "keywords", "authors")}
         self.stem_bits: dict[str, dict[str, int]] = {name: {} for name in self.segments}
+        # field -> per paper, its segments' words as one string, " a b | c d ": a phrase is
+        # a regular expression searched in C, and "|" keeps it from spanning two segments.
+        self.word_texts: dict[str, list[str]] = {name: [] for name in self.segments}
+        self.words_of_stem: dict[str, dict[str, set[str]]] = {name: {} for name in self.segments}
+        self.token_counts: dict[str, list[int]] = {name: [] for name in self.segments}
         self.word_bits: dict[str, dict[str, int]] = {name: {} for name in self.segments}
         self.category_bits: dict[str, int] = {}
         for i, paper in enumerate(self.papers):
@@ -94,13 +127,19 @@ class PaperIndex:
             for name, segments in texts.items():
                 tokenized = [tokenize(text) for text in segments if text]
                 self.segments[name].append(tokenized)
+                self.word_texts[name].append(
+                    " " + " | ".join(" ".join(w for w, _ in segment) for segment in tokenized)
+                    + " ")
+                self.token_counts[name].append(sum(map(len, tokenized)))
                 stems, words = self.stem_bits[name], self.word_bits[name]
                 for lowered, stemmed in {token for segment in tokenized for token in segment}:
                     stems[stemmed] = stems.get(stemmed, 0) | bit
                     words[lowered] = words.get(lowered, 0) | bit
+                    self.words_of_stem[name].setdefault(stemmed, set()).add(lowered)
             for category in {c.lower() for c in paper.categories}:
                 self.category_bits[category] = self.category_bits.get(category, 0) | bit
         self.sorted_words = {name: sorted(words) for name, words in self.word_bits.items()}
+        self.kept = kept
         self._term_cache: dict[tuple, tuple[int, int]] = {}
         self._line_cache: dict[tuple, tuple[int, int]] = {}
         self._words_cache: dict[tuple, list[str]] = {}
@@ -111,33 +150,49 @@ class PaperIndex:
 
     # --- evaluation -------------------------------------------------------------------
 
-    def _slot_bits(self, name: str, slot: tuple[str, str]) -> int:
+    def _slot_bits(self, name: str, slot: tuple[str, str], budget: Budget | None) -> int:
         kind, value = slot
         if kind == "stem":
             return self.stem_bits[name].get(value, 0)
         words = self.sorted_words[name]
+        start = bisect.bisect_left(words, value)
+        if budget is not None:  # the words the prefix covers, each an OR of a bitset
+            budget.spend(bisect.bisect_left(words, value + "\U0010ffff", start) - start)
         bits = 0
-        for k in range(bisect.bisect_left(words, value), len(words)):
+        for k in range(start, len(words)):
             if not words[k].startswith(value):
                 break
             bits |= self.word_bits[name][words[k]]
         return bits
 
-    def _in_field(self, name: str, slots: tuple[tuple[str, str], ...]) -> int:
+    def _in_field(self, name: str, slots: tuple[tuple[str, str], ...],
+                  budget: Budget | None) -> int:
         candidates = self.all_bits
         for slot in slots:
-            candidates &= self._slot_bits(name, slot)
+            candidates &= self._slot_bits(name, slot, budget)
             if not candidates:
                 return 0
         if len(slots) == 1:
             return candidates
-        found = 0
+        _spend(budget, candidates.bit_count() * PHRASE_SEARCH_STEPS)
+        phrase, texts, found = self._phrase_pattern(name, slots), self.word_texts[name], 0
         for i in iter_bits(candidates):
-            if any(phrase_at(segment, slots) is not None for segment in self.segments[name][i]):
+            if phrase.search(texts[i]):
                 found |= 1 << i
         return found
 
-    def term_bits(self, term: Term) -> tuple[int, int]:
+    def _phrase_pattern(self, name: str, slots: tuple[tuple[str, str], ...]) -> re.Pattern:
+        """Adjacent words matching the slots: a stem slot is any of the field's words with
+        that stem, a prefix slot any word that starts with it."""
+        parts = [f"(?:{'|'.join(map(re.escape, sorted(self.words_of_stem[name][value])))})"
+                 if kind == "stem" else f"{re.escape(value)}[^ ]*" for kind, value in slots]
+        return re.compile(f" {' '.join(parts)} ")
+
+    def _keep(self, cache: dict) -> None:
+        if self.kept is not None and len(cache) >= self.kept:
+            cache.clear()
+
+    def term_bits(self, term: Term, budget: Budget | None = None) -> tuple[int, int]:
         """(papers the term matches, papers where it matches in the title)."""
         key = (term.field, term.slots, term.category)
         if key not in self._term_cache:
@@ -146,32 +201,42 @@ class PaperIndex:
             else:
                 matched = title = 0
                 for name in FIELDS_OF[term.field]:
-                    bits = self._in_field(name, term.slots)
+                    bits = self._in_field(name, term.slots, budget)
                     matched |= bits
                     if name == "title":
                         title = bits
                 result = (matched, title)
+            self._keep(self._term_cache)
             self._term_cache[key] = result
         return self._term_cache[key]
 
-    def line_bits(self, query: Query) -> tuple[int, int]:
+    def line_bits(self, query: Query, budget: Budget | None = None) -> tuple[int, int]:
         """(papers the line matches, those of them where a positive term is in the title).
-        A group `a OR b` matches where either does, and hits the title where either does."""
+        A group `a OR b` matches where either does, and hits the title where either does.
+        With a budget, the work not cached yet is charged to it (TooMuchWork when spent)."""
         key = query.key
         if key not in self._line_cache:
             matched, title = self.all_bits, 0
             for group in query.groups:
-                group_matched, group_title = self.term_bits(group[0])
+                group_matched, group_title = self.term_bits(group[0], budget)
                 for term in group[1:]:
-                    term_matched, term_title = self.term_bits(term)
+                    term_matched, term_title = self.term_bits(term, budget)
                     group_matched |= term_matched
                     group_title |= term_title
                 matched &= group_matched
                 title |= group_title
             for term in query.negatives:
-                matched &= ~self.term_bits(term)[0]
+                matched &= ~self.term_bits(term, budget)[0]
+            self._keep(self._line_cache)
             self._line_cache[key] = (matched, title & matched)
         return self._line_cache[key]
+
+    def explanation_steps(self, query: Query, position: int) -> int:
+        """What matched_words costs for this line and paper, unless it is cached."""
+        if (query.key, position) in self._words_cache:
+            return 0
+        return sum(self.token_counts[name][position] for term in query.positives
+                   if term.field != "cat" for name in FIELDS_OF[term.field])
 
     def matched_words(self, query: Query, position: int) -> list[str]:
         """The paper's words that the line's positive terms matched, in order of first use.
@@ -223,10 +288,6 @@ def phrase_starts(segment: list[tuple[str, str]], slots: tuple[tuple[str, str], 
     for start in range(len(segment) - len(slots) + 1):
         if all(slot_matches(slot, segment[start + k]) for k, slot in enumerate(slots)):
             yield start
-
-
-def phrase_at(segment, slots) -> int | None:
-    return next(phrase_starts(segment, slots), None)
 
 
 # --- readers ------------------------------------------------------------------------------
@@ -337,15 +398,16 @@ class Matches:
         papers = self.index.papers
         return [papers[p].key for p in self.positions[self._span(row)]]
 
-    def ranked(self, row: int) -> list[RankedPaper]:
+    def ranked(self, row: int, budget: Budget | None = None) -> list[RankedPaper]:
         """Row `row`'s papers with why each matched: the lines, and the words in the paper."""
         queries = self.readers.queries(row)
         result = []
         span = self._span(row)
         for position, level in zip(self.positions[span], self.levels[span], strict=True):
             position, bit = int(position), 1 << int(position)
-            why = [LineMatch(q.text, self.index.matched_words(q, position))
-                   for q in queries if self.index.line_bits(q)[0] & bit]
+            matched = [q for q in queries if self.index.line_bits(q)[0] & bit]
+            _spend(budget, sum(self.index.explanation_steps(q, position) for q in matched))
+            why = [LineMatch(q.text, self.index.matched_words(q, position)) for q in matched]
             result.append(RankedPaper(key=self.index.papers[position].key,
                                       title_hit=bool(level >= TITLE_LEVEL),
                                       line_count=int(level % TITLE_LEVEL), why=why))

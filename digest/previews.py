@@ -1,34 +1,47 @@
 """The live preview on the signup and preferences pages: how many of the last week's
-papers a reader's filters would match, and the best few, through the real matcher."""
+papers a reader's filters would match, and the best few, through the real matcher.
+
+Anyone may call it (60 a minute per visitor), so its work is bounded: the week's index is
+built once per process and change of the papers, and each preview's evaluation has a
+budget of steps (digest.matching.Budget); lines that would cost more are refused as too
+broad before the work is done.
+"""
 
 from datetime import timedelta
 
-from django.db.models import Max
+from django.db.models import Count, Max
 
 from digest.filters import FilterError, validate_interest_lines
-from digest.matching import PaperIndex, Reader, compile_readers, match
+from digest.matching import Budget, PaperIndex, Reader, TooMuchWork, compile_readers, match
 from digest.models import Paper
 from digest.selectors import author_line, paper_docs, papers_between, topic_lines
 from subscriptions.models import Topic
 
 WINDOW_DAYS = 7
 SHOWN = 5
+# Steps one preview may take: about 0.15 s of CPU on the 2-core machine, several times what
+# real interest lines cost against a week of papers (tests/benchmarks/bench_preview.py).
+PREVIEW_STEPS = 200_000
+TOO_BROAD = ("These lines are too broad to preview: use fewer lines, fewer phrases of common "
+             "words, or longer prefixes before the *.")
+TERMS_KEPT = 5_000  # line and term results the preview's index keeps (about 10 MB)
 _index_cache: dict[tuple, PaperIndex] = {}
 
 
 def recent_index() -> tuple[PaperIndex, dict]:
-    """The papers of the last 7 days of listings, indexed once per change of the table."""
-    stats = Paper.objects.aggregate(featured=Max("featured_on"), announced=Max("announced_on"),
-                                    changed=Max("updated_at"))
+    """The papers of the last 7 days of listings, indexed once per change of them. Finding
+    the window reads two indexed maxima and the window's rows, never the whole table."""
+    stats = Paper.objects.aggregate(featured=Max("featured_on"), announced=Max("announced_on"))
     days = [day for day in (stats["featured"], stats["announced"]) if day]
     if not days:
         return PaperIndex([]), {"since": None, "until": None}
     until = max(days)
     since = until - timedelta(days=WINDOW_DAYS - 1)
-    key = (since, until, stats["changed"])
+    papers = papers_between(since=since, until=until)
+    key = (since, until, *papers.aggregate(changed=Max("updated_at"), count=Count("pk")).values())
     if key not in _index_cache:
         _index_cache.clear()
-        _index_cache[key] = PaperIndex(paper_docs(papers_between(since=since, until=until)))
+        _index_cache[key] = PaperIndex(paper_docs(papers), kept=TERMS_KEPT)
     return _index_cache[key], {"since": since.isoformat(), "until": until.isoformat()}
 
 
@@ -43,15 +56,23 @@ def preview_for(*, interests: str, authors: str, topic_slugs: list[str]) -> tupl
     slugs = [value for value in topic_slugs[:50] if len(value) <= 50]
     topics = topic_lines(Topic.objects.filter(slug__in=slugs, is_active=True))
     index, window = recent_index()
-    reader = Reader(key=0, lines=tuple(lines), topics=tuple(topics), limit=max(1, len(index)))
-    matches = match(compile_readers([reader], topics=topics), index, threads=1)
-    ranked = matches.ranked(0)[:SHOWN] if len(index) else []
+    everything = not lines and not topics
+    readers = compile_readers([Reader(key=0, lines=tuple(lines), topics=tuple(topics),
+                                      limit=SHOWN)], topics=topics)
+    budget = Budget(PREVIEW_STEPS)
+    try:
+        matched = 0  # every paper any of the lines matches, counted without ranking them all
+        for query in readers.lines:
+            matched |= index.line_bits(query, budget)[0]
+        ranked = match(readers, index, threads=1).ranked(0, budget) if len(index) else []
+    except TooMuchWork:
+        return {"error": TOO_BROAD}, 400
     papers = {paper.pk: paper for paper in Paper.objects.filter(pk__in=[r.key for r in ranked])}
     return {
         **window,
         "papers": len(index),
-        "matched": int(matches.counts[0]) if len(index) else 0,
-        "everything": not lines and not topics,
+        "matched": len(index) if everything else matched.bit_count(),
+        "everything": everything,
         "top": [{"title": papers[r.key].title, "url": papers[r.key].url,
                  "words": sorted({w for why in r.why for w in why.words})} for r in ranked],
     }, 200

@@ -1,7 +1,8 @@
 """The reader's pages: signup, confirm, preferences, unsubscribe, link requests, preview.
 
 Links in mail are signed (subscriptions.tokens); GET never changes anything (mail scanners
-open links), POST acts. Responses never reveal whether an address is subscribed.
+open links), POST acts. Responses never reveal whether an address is subscribed. Pages
+behind a signed link are never cached and send no Referer (subscriptions.private_pages).
 """
 
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import is_ratelimited
@@ -27,6 +29,7 @@ from subscriptions.forms import LinkRequestForm, PreferencesForm, SignupForm
 from subscriptions.help import filter_help_html
 from subscriptions.models import SignupRequest, Subscriber
 from subscriptions.personal_data import subscriber_data_export, subscriber_erase
+from subscriptions.private_pages import token_page
 from subscriptions.services import Preferences, subscriber_pause, subscriber_update
 from subscriptions.visitors import address_key, client_ip, ip_key
 
@@ -80,6 +83,7 @@ def check_inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "subscriptions/check_inbox.html")
 
 
+@token_page
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows the button (mail scanners open links); the owner's POST is their consent."""
@@ -105,6 +109,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "subscriptions/confirm.html", {"email": signup.email})
 
 
+@token_page
 @require_http_methods(["GET", "POST"])
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     try:
@@ -153,6 +158,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @csrf_exempt  # RFC 8058: mailbox providers POST without cookies or a CSRF token
+@token_page
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
@@ -177,6 +183,7 @@ def link_request(request: HttpRequest) -> HttpResponse:
     return render(request, "subscriptions/link_request.html", {"form": form})
 
 
+@token_page
 @require_GET
 def my_data(request: HttpRequest, token: str) -> HttpResponse:
     """Everything held about the reader, as JSON, from their manage link (reading only)."""
@@ -194,3 +201,10 @@ def my_data(request: HttpRequest, token: str) -> HttpResponse:
 def filter_help(request: HttpRequest) -> HttpResponse:
     return render(request, "subscriptions/filter_help_page.html",
                   {"filter_help": filter_help_html()})
+
+
+@require_GET
+@cache_control(max_age=7 * 86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """No icon: an empty answer, so browsers stop asking and log no 404 on every page."""
+    return HttpResponse(status=204)

@@ -45,11 +45,18 @@ def commit_hooks_run_at_once(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """Rate-limit counters live in the cache; each test starts with none."""
+def fresh_rate_limits(request):
+    """Rate-limit counters live in the cache (a database table without Redis); each test
+    that may use the database starts with none."""
     from django.core.cache import cache
 
-    cache.clear()
+    if request.node.get_closest_marker("django_db"):
+        cache.clear()
+    elif "db" in request.fixturenames or "transactional_db" in request.fixturenames:
+        # asked for by another fixture, which pytest sets up after this one: set it up first
+        request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames
+                                else "db")
+        cache.clear()
 
 
 @pytest.fixture

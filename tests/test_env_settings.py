@@ -78,6 +78,8 @@ def test_anymail_settings_come_from_prefixed_variables():
         ({"SOFT_BOUNCE_WINDOW_DAYS": "0"}, "SOFT_BOUNCE_WINDOW_DAYS must be between 1"),
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be one of text, json, got 'xml'"),
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL must be one of DEBUG, INFO, WARNING"),
+        ({"TRUSTED_PROXY_COUNT": "one"}, "TRUSTED_PROXY_COUNT must be a whole number"),
+        ({"CLIENT_IP_META_KEY": "HTTP_X_FORWARDED_FOR"}, "set TRUSTED_PROXY_COUNT"),
     ],
 )
 def test_manage_py_stops_with_one_line_on_a_bad_setting(env, message):

@@ -10,6 +10,8 @@ from io import StringIO
 import pytest
 from celery.exceptions import Retry
 from django.core.management import call_command
+from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
 from digest.editions import deliveries_build, subscribers_for_edition
@@ -284,3 +286,38 @@ def test_the_esp_connection_still_honours_the_proxy_variables(readers, esp, monk
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     send()
     assert len(esp.messages) == len(failed) == Delivery.objects.filter(status="sent").count()
+
+
+def post_event_unraised(body, secret=SECRET):
+    """As the ESP sees it: a server error is a 500 answer, not an exception in the test."""
+    client = Client(raise_request_exception=False)
+    return post_event(client, body, secret=secret)
+
+
+def test_a_database_error_while_storing_an_event_is_a_500_so_the_esp_retries(hooks, papers):
+    reader = make_reader("ada@example.org")
+    with connection.cursor() as cursor:  # the table is gone: a real database error
+        cursor.execute("ALTER TABLE subscriptions_mailevent RENAME TO mailevent_elsewhere")
+    response = post_event_unraised(postmark_event())
+    assert response.status_code == 500
+    reader.refresh_from_db()
+    assert reader.status == "active"
+
+
+def test_a_bug_in_handling_an_event_is_a_500_too(hooks, papers, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("subscriptions.webhooks.mail_event_record", broken)
+    assert post_event_unraised(postmark_event()).status_code == 500
+
+
+@pytest.mark.parametrize("body", [
+    b"{not json", b"\xff", b"[]", b'{"RecordType": "Bounce", "BouncedAt": 7}',
+    b'{"RecordType": "Bounce", "MessageID": 12}', b'{"RecordType": "Bounce", "Email": [1]}',
+])
+def test_a_payload_nobody_can_read_is_a_400_and_stores_nothing(hooks, papers, body):
+    make_reader("ada@example.org")
+    assert post_event_unraised(body).status_code == 400
+    assert MailEvent.objects.count() == 0
+    assert Subscriber.objects.get().status == "active"

@@ -1,6 +1,7 @@
 """Random and hostile input at every public endpoint: never a server error, nothing stored
 from a rejected request, no token that works for another purpose or can be forged."""
 
+import ipaddress
 import json
 from urllib.parse import quote
 
@@ -22,6 +23,26 @@ nasty = st.one_of(st.text(max_size=300), st.sampled_from([
     "😀@example.org", "-robotics", '"open', "cat:../../etc", "title:", "\u202e", "%00",
 ]))
 addresses = st.ip_addresses(v=4).map(str)
+# X-Forwarded-For as clients write it (the proxy appends its entry after theirs): junk, many
+# entries, IPv6 with and without brackets and ports, spaces, quotes, RFC 7239 pieces.
+hop = st.one_of(st.ip_addresses().map(str), st.text(max_size=20), st.sampled_from([
+    "", " ", "unknown", "[::1]:80", "1.2.3.4:8080", '"', "for=1.2.3.4", "0.0.0.0",
+    "::ffff:10.0.0.1", "2001:db8::1%eth0", "999.1.1.1", "\x00", "1.2.3.4 , 5.6.7.8"]))
+forwarded = st.one_of(
+    st.text(max_size=300),
+    st.lists(hop, max_size=60).map(",".join),
+    st.lists(st.ip_addresses(v=6).map(lambda a: f"  {a} "), min_size=1, max_size=5).map(
+        ", ".join),
+)
+
+
+def proxy_headers(header: str | None, ip: str) -> dict:
+    """The request from behind the proxy: REMOTE_ADDR is the proxy, and the header (if the
+    client sent one, or what the proxy made of it) is what reaches gunicorn."""
+    meta = {"REMOTE_ADDR": ip}
+    if header is not None:
+        meta["HTTP_X_FORWARDED_FOR"] = header
+    return meta
 
 
 def snapshot():
@@ -33,10 +54,12 @@ def snapshot():
 @given(data=st.dictionaries(st.sampled_from([
     "email", "interests", "authors", "topics", "frequency", "send_hour", "timezone",
     "papers_per_email", "min_upvotes", "website", "action"]), nasty, max_size=11),
-    ip=addresses)
-def test_signup_never_fails_and_stores_only_what_it_accepts(client, data, ip):
+    ip=addresses, header=st.none() | forwarded, proxies=st.integers(0, 2))
+def test_signup_never_fails_and_stores_only_what_it_accepts(client, settings, data, ip, header,
+                                                            proxies):
+    settings.TRUSTED_PROXY_COUNT = proxies
     before = snapshot()
-    response = client.post("/", data, REMOTE_ADDR=ip)
+    response = client.post("/", data, **proxy_headers(header, ip))
     assert response.status_code in ANSWERS
     if response.status_code != 302:  # rejected: the form again, or too many attempts
         assert snapshot() == before
@@ -44,9 +67,12 @@ def test_signup_never_fails_and_stores_only_what_it_accepts(client, data, ip):
 
 @CHECKS
 @given(params=st.dictionaries(st.sampled_from(["interests", "authors", "topics"]), nasty,
-                              max_size=3), ip=addresses)
-def test_the_preview_answers_json_whatever_it_is_sent(client, params, ip):
-    response = client.get("/preview/", params, REMOTE_ADDR=ip)
+                              max_size=3), ip=addresses, header=st.none() | forwarded,
+       proxies=st.integers(0, 2))
+def test_the_preview_answers_json_whatever_it_is_sent(client, settings, params, ip, header,
+                                                      proxies):
+    settings.TRUSTED_PROXY_COUNT = proxies
+    response = client.get("/preview/", params, **proxy_headers(header, ip))
     assert response.status_code in {200, 400, 429}
     assert isinstance(response.json(), dict)
 
@@ -63,6 +89,34 @@ def test_made_up_tokens_are_refused_and_change_nothing(client, token, path, meth
     response = getattr(client, method)(f"/{path}/{quote(token, safe='')}/", body)
     assert response.status_code in {400, 404, 405}
     assert snapshot() == before
+
+
+@CHECKS
+@given(header=st.none() | forwarded, proxies=st.integers(0, 2), ip=addresses)
+def test_confirming_behind_a_proxy_works_whatever_the_header_says(client, settings, header,
+                                                                  proxies, ip):
+    settings.TRUSTED_PROXY_COUNT = proxies
+    Subscriber.objects.filter(email="ada@example.org").delete()
+    request = SignupRequest.objects.create(email="ada@example.org", requested_at=timezone.now())
+    token = tokens.confirm_token_make(request=request)
+    response = client.post(f"/confirm/{token}/", **proxy_headers(header, ip))
+    assert response.status_code == 200
+    reader = Subscriber.objects.get(email="ada@example.org")
+    assert reader.status == "active"
+    assert reader.consent_ip is None or ipaddress.ip_address(reader.consent_ip)
+
+
+@CHECKS
+@given(header=st.none() | forwarded, proxies=st.integers(0, 2), ip=addresses,
+       password=st.sampled_from(["wrong", "right-pass-123"]))
+def test_the_admin_login_answers_whatever_the_header_says(client, settings, django_user_model,
+                                                          header, proxies, ip, password):
+    settings.TRUSTED_PROXY_COUNT = proxies
+    if not django_user_model.objects.exists():
+        django_user_model.objects.create_superuser("boss", "b@example.org", "right-pass-123")
+    response = client.post("/admin/login/", {"username": "boss", "password": password},
+                           **proxy_headers(header, ip))
+    assert response.status_code in {200, 302, 403, 429}
 
 
 @pytest.mark.parametrize(("made_for", "used_at"), [
@@ -98,11 +152,14 @@ def test_a_token_stops_working_when_the_subscriber_token_is_rotated(client):
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
         st.sampled_from(["RecordType", "Type", "ID", "Email", "MessageID", "BouncedAt"]),
         inner, max_size=6), max_leaves=20).map(lambda value: json.dumps(value).encode())),
-    authorized=st.booleans())
-def test_webhooks_survive_junk_and_refuse_strangers(client, settings, body, authorized):
+    authorized=st.booleans(), header=st.none() | forwarded, proxies=st.integers(0, 2))
+def test_webhooks_survive_junk_and_refuse_strangers(client, settings, body, authorized, header,
+                                                    proxies):
     settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": "user:pass"}
+    settings.TRUSTED_PROXY_COUNT = proxies
     before = snapshot()
     headers = {"HTTP_AUTHORIZATION": "Basic dXNlcjpwYXNz"} if authorized else {}
+    headers.update(proxy_headers(header, "127.0.0.1"))
     response = client.post("/anymail/postmark/tracking/", body,
                            content_type="application/json", **headers)
     assert response.status_code in {200, 400, 403}

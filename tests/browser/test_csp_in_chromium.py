@@ -1,0 +1,85 @@
+"""The Content-Security-Policy as Chromium enforces it: the reader's pages, the admin and
+the dashboard work (the preview's script runs, the admin's scripts and styles load) and
+the console shows no error at all, CSP refusals included; no request carries a token in
+its Referer."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from config.log_redaction import text_redact
+from digest.management.commands.demo import SAMPLE
+from subscriptions import tokens
+from subscriptions.models import Subscriber
+
+pytestmark = [pytest.mark.services,
+              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+@pytest.fixture
+def console(page):
+    """Every console error, uncaught exception and CSP refusal the page causes."""
+    problems: list[str] = []
+    page.on("console", lambda message: message.type in ("error", "warning") and problems.append(
+        f"console {message.type}: {message.text}"))
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("request", lambda request: text_redact(request.headers.get("referer", "")) != (
+        request.headers.get("referer", "")) and problems.append(
+        f"token in the Referer of {request.url}: {request.headers['referer']}"))
+    # Chromium reports a refusal to the console through its Log domain as well.
+    cdp = page.context.new_cdp_session(page)
+    cdp.on("Log.entryAdded", lambda event: event["entry"]["level"] in ("error", "warning")
+           and problems.append(f"log {event['entry']['level']}: {event['entry']['text']}"))
+    cdp.send("Log.enable")
+    page.add_init_script("""
+        window.__refused = [];
+        document.addEventListener("securitypolicyviolation", (event) => {
+            window.__refused.push(event.violatedDirective + " " + event.blockedURI);
+        });""")
+
+    def visit(url: str) -> None:
+        response = page.goto(url)
+        assert response.status < 400, url
+        assert "Content-Security-Policy" in {k.title(): v for k, v in response.headers.items()}
+        page.wait_for_load_state("networkidle")
+        problems.extend(f"refused on {url}: {text}" for text in page.evaluate("window.__refused"))
+
+    visit.problems = problems
+    return visit
+
+
+def test_the_readers_pages_and_the_admin_show_no_console_errors(site, page, console,
+                                                                django_user_model):
+    call_command("ingest", "--file", str(SAMPLE), stdout=StringIO())
+    reader = Subscriber.objects.create(email="ada@example.org", status="active",
+                                       interests="sparse autoencoder")
+    django_user_model.objects.create_superuser("operator", "ops@example.org", "pw-12345!")
+
+    console(site.url + "/")
+    page.get_by_label("Interests").fill("sparse autoencoder")
+    page.locator("#preview-summary").filter(has_text="Your filters match").wait_for()
+    manage = reverse("subscriptions:manage", args=[
+        tokens.token_make(subscriber=reader, purpose=tokens.MANAGE)])
+    console(site.url + manage)
+    page.locator("#preview-summary").filter(has_text="Your filters match").wait_for()
+    page.get_by_role("button", name="Save").click()  # a same-site post from a token page
+    page.get_by_text("Saved. Your next digest follows these choices.").wait_for()
+    confirm = reverse("subscriptions:confirm", args=[
+        tokens.token_make(subscriber=reader, purpose=tokens.CONFIRM)])
+    for path in ["/help/filters/", "/papers/", "/link/", confirm]:
+        console(site.url + path)
+
+    console(site.url + reverse("admin:login"))
+    page.get_by_label("Username").fill("operator")
+    page.get_by_label("Password").fill("pw-12345!")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Paperboy dashboard").wait_for()
+    for name in ["admin:index", "admin-dashboard", "admin:subscriptions_subscriber_changelist",
+                 "admin:digest_paper_changelist"]:
+        console(site.url + reverse(name))
+    console(site.url + reverse("admin:subscriptions_subscriber_change", args=[reader.pk]))
+    page.get_by_role("button", name="Save", exact=True).wait_for()
+
+    assert console.problems == []
