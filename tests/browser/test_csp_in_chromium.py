@@ -8,11 +8,12 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from config.log_redaction import text_redact
 from digest.management.commands.demo import SAMPLE
 from subscriptions import tokens
-from subscriptions.models import Subscriber
+from subscriptions.models import SignupRequest, Subscriber
 
 pytestmark = [pytest.mark.services,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -66,8 +67,9 @@ def test_the_readers_pages_and_the_admin_show_no_console_errors(site, page, cons
     page.locator("#preview-summary").filter(has_text="Your filters match").wait_for()
     page.get_by_role("button", name="Save").click()  # a same-site post from a token page
     page.get_by_text("Saved. Your next digest follows these choices.").wait_for()
-    confirm = reverse("subscriptions:confirm", args=[
-        tokens.token_make(subscriber=reader, purpose=tokens.CONFIRM)])
+    confirm = reverse("subscriptions:confirm", args=[tokens.confirm_token_make(
+        request=SignupRequest.objects.create(email="new@example.org",
+                                             requested_at=timezone.now()))])
     for path in ["/help/filters/", "/papers/", "/link/", confirm]:
         console(site.url + path)
 
