@@ -9,6 +9,7 @@ broad before the work is done.
 
 from datetime import timedelta
 
+from django.core.validators import slug_re
 from django.db.models import Count, Max
 
 from digest.filters import FilterError, validate_interest_lines
@@ -52,8 +53,10 @@ def preview_for(*, interests: str, authors: str, topic_slugs: list[str]) -> tupl
     except FilterError as error:
         return {"error": str(error)}, 400
     lines += [author_line(name.strip()) for name in authors.splitlines()[:20] if name.strip()]
-    # Topic slugs as the form sends them; anything longer than a slug can be is ignored.
-    slugs = [value for value in topic_slugs[:50] if len(value) <= 50]
+    # Topic slugs as the form sends them; anything that cannot be a slug (too long, a NUL
+    # PostgreSQL would refuse) is ignored.
+    slugs = [value for value in topic_slugs[:50]
+             if len(value) <= 50 and slug_re.fullmatch(value)]
     topics = topic_lines(Topic.objects.filter(slug__in=slugs, is_active=True))
     index, window = recent_index()
     everything = not lines and not topics

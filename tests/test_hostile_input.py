@@ -180,3 +180,10 @@ def test_a_credentialed_webhook_with_junk_gets_a_400(client, settings, body):
 def test_topic_ids_too_large_for_the_database_are_ignored(client):
     response = client.get("/preview/", {"topics": ["9223399999999999999", "1" * 40]})
     assert response.status_code == 200 and response.json()["papers"] == 0
+
+
+def test_a_topic_that_cannot_be_a_slug_is_ignored_by_the_preview(client):
+    """PostgreSQL refuses a NUL in a query: the preview must not hand it one."""
+    for topics in (["\x00"], ["robotics\x00"], ["x" * 500], ["robotics", "no such"]):
+        response = client.get("/preview/", {"topics": topics})
+        assert response.status_code == 200 and "papers" in response.json()
