@@ -175,7 +175,7 @@ SEND_RETRY_BACKOFF_MAX_SECONDS = env_int("SEND_RETRY_BACKOFF_MAX_SECONDS", 1800,
 
 # --- Mail -----------------------------------------------------------------
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "digest.outbox.OutboxEmailBackend")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "digest.deliver.outbox.OutboxEmailBackend")
 OUTBOX_DIR = Path(env_str("OUTBOX_DIR", str(VAR_DIR / "outbox")))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Paperboy <paperboy@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

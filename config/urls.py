@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from digest import views as digest_views
-from digest.dashboard import dashboard
+from digest.screens import views as digest_views
+from digest.screens.dashboard import dashboard
 
 admin.site.site_header = "Paperboy operations"
 admin.site.site_title = "Paperboy"

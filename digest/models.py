@@ -4,7 +4,7 @@ import uuid
 
 from django.db import models
 
-from digest.sources.records import MAX_LENGTHS
+from digest.ingest.sources.records import MAX_LENGTHS
 
 
 class Paper(models.Model):

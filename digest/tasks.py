@@ -12,18 +12,18 @@ from kombu.exceptions import ChannelError
 
 from config.logs import log_event
 from digest.backoff import backoff_delay
-from digest.dispatch import chunks, deliveries_send
-from digest.editions import deliveries_build, subscribers_due, subscribers_for_edition
-from digest.ingestion import ingest_arxiv, ingest_hf
-from digest.models import IngestRun
-from digest.sending import (
+from digest.deliver.batch import chunks, deliveries_send
+from digest.deliver.send import (
     TransientSendError,
     deliveries_requeue_stuck,
     deliveries_waiting,
     delivery_give_up,
 )
-from digest.sources.arxiv import ArxivFeed
-from digest.sources.http import build_client
+from digest.editions.build import deliveries_build, subscribers_due, subscribers_for_edition
+from digest.ingest.runs import ingest_arxiv, ingest_hf
+from digest.ingest.sources.arxiv import ArxivFeed
+from digest.ingest.sources.http import build_client
+from digest.models import IngestRun
 
 log = logging.getLogger(__name__)
 # With backoff doubling from 30 s up to 30 minutes (each wait between half and all of that):

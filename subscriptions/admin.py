@@ -12,9 +12,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from digest.dispatch import digest_send_test
-from digest.filters import CATEGORY
-from digest.topics import topic_matches_last_week
+from digest.deliver.batch import digest_send_test
+from digest.screens.topic_counts import topic_matches_last_week
 from subscriptions import tasks
 from subscriptions.consent import (
     operator,
@@ -23,6 +22,7 @@ from subscriptions.consent import (
     subscriber_send_manage_link,
     subscriber_suppress,
 )
+from subscriptions.filters import CATEGORY
 from subscriptions.forms import InterestLinesField
 from subscriptions.models import HistoryEntry, MailEvent, SignupRequest, Subscriber, Topic
 from subscriptions.spreadsheets import csv_response

@@ -4,8 +4,8 @@ import zoneinfo
 
 from django import forms
 
-from digest.filters import MAX_LINES, FilterError, validate_interest_lines
 from subscriptions.addresses import validate_address_characters
+from subscriptions.filters import MAX_LINES, FilterError, validate_interest_lines
 from subscriptions.models import Subscriber, Topic
 from subscriptions.services import Preferences
 

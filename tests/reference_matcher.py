@@ -3,8 +3,8 @@ text. The compiled matcher must agree with it; the benchmark measures against it
 
 from functools import lru_cache
 
-from digest.filters import FilterError, Query, Term, parse_line, tokenize
-from digest.matching import PaperDoc, Reader
+from digest.match.matching import PaperDoc, Reader
+from subscriptions.filters import FilterError, Query, Term, parse_line, tokenize
 
 
 @lru_cache(maxsize=100_000)

@@ -10,7 +10,7 @@ import pytest
 from requests.structures import CaseInsensitiveDict
 
 from digest.backoff import RetryPolicy, backoff_delay, retry_after_seconds
-from digest.sources.http import get_with_retries
+from digest.ingest.sources.http import get_with_retries
 from tests.sources import FakeInternet
 
 NOW = datetime(2026, 11, 20, 7, 0, 0, tzinfo=UTC)

@@ -58,9 +58,9 @@ def test_the_demo_prints_its_summary_and_no_log_records(var):
 def test_the_demo_with_v2_prints_the_log_as_sentences_with_details(var):
     result = manage("demo", "--offline", "-v", "2", var=var)
     assert result.returncode == 0
-    [batch] = [line for line in result.stderr.splitlines() if "digest.dispatch" in line]
-    assert " INFO digest.dispatch: Finished a send batch: digests=3 sent=3 failed=0 skipped=0 " \
-           "retrying=0 not_pending=0 total_s=" in batch
+    [batch] = [line for line in result.stderr.splitlines() if "digest.deliver.batch" in line]
+    assert (" INFO digest.deliver.batch: Finished a send batch: digests=3 sent=3 failed=0 "
+            "skipped=0 retrying=0 not_pending=0 total_s=") in batch
     assert "{" not in result.stderr  # no record is the repr of a dict
     assert result.stdout.splitlines()[2].startswith("Editions 2026-11-21: 3 sent")
 
@@ -69,7 +69,7 @@ def test_log_format_json_prints_one_json_object_a_line(var):
     result = manage("demo", "--offline", "-v", "2", var=var, LOG_FORMAT="json")
     assert result.returncode == 0
     records = [json.loads(line) for line in result.stderr.splitlines()]
-    [batch] = [record for record in records if record["logger"] == "digest.dispatch"]
+    [batch] = [record for record in records if record["logger"] == "digest.deliver.batch"]
     assert batch["level"] == "INFO"
     assert batch["message"].startswith("Finished a send batch: digests=3 sent=3 ")
     assert (batch["digests"], batch["sent"], batch["failed"]) == (3, 3, 0)

@@ -9,9 +9,9 @@ from celery.exceptions import Retry
 from django.core.management import call_command
 from django.utils import timezone
 
-from digest.ingestion import ingest_hf
+from digest.ingest.runs import ingest_hf
+from digest.ingest.sources import hf_daily
 from digest.models import IngestRun, Paper
-from digest.sources import hf_daily
 from digest.tasks import ingest_daily
 from tests.sources import FakeInternet, atom_file, json_file
 

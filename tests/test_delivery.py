@@ -10,11 +10,11 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from digest.editions import deliveries_build, edition_window, subscribers_for_edition
+from digest.deliver.render import MAX_HTML_BYTES, Renderer
+from digest.deliver.send import view_token
+from digest.editions.build import deliveries_build, edition_window, subscribers_for_edition
+from digest.match.inputs import papers_between
 from digest.models import Delivery, DeliveryItem
-from digest.rendering import MAX_HTML_BYTES, Renderer
-from digest.selectors import papers_between
-from digest.sending import view_token
 from tests.delivery_fixtures import EDITION, make_reader
 from tests.web import tamper
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from digest.filters import FilterError, validate_interest_lines
+from subscriptions.filters import FilterError, validate_interest_lines
 from subscriptions.models import Subscriber, Topic
 from tests.web import signup_data
 

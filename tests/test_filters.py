@@ -3,14 +3,14 @@ the readers' copy)."""
 
 import pytest
 
-from digest.filters import (
+from digest.match.matching import PaperDoc, PaperIndex
+from subscriptions.filters import (
     FilterError,
     parse_line,
     parse_lines,
     tokenize,
     validate_interest_lines,
 )
-from digest.matching import PaperDoc, PaperIndex
 
 PAPER = PaperDoc(
     key=1,

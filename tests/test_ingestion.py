@@ -6,11 +6,11 @@ from datetime import date
 import httpx
 import pytest
 
-from digest.ingestion import ingest, ingest_arxiv, ingest_hf, papers_upsert
+from digest.ingest.runs import ingest, ingest_arxiv, ingest_hf, papers_upsert
+from digest.ingest.sources import hf_daily
+from digest.ingest.sources.arxiv import ArxivFeed, parse_feed
+from digest.ingest.sources.records import MAX_LENGTHS, Listing, PaperRecord
 from digest.models import IngestRun, Paper
-from digest.sources import hf_daily
-from digest.sources.arxiv import ArxivFeed, parse_feed
-from digest.sources.records import MAX_LENGTHS, Listing, PaperRecord
 from tests.sources import FakeInternet, atom_file, data, json_file
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from digest.match.inputs import readers_for
 from digest.models import Delivery, DeliveryItem, Paper
-from digest.selectors import readers_for
 from subscriptions.models import Subscriber, Topic
 
 pytestmark = pytest.mark.django_db

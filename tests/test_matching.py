@@ -7,8 +7,8 @@ from datetime import date
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from digest.filters import FilterError, parse_line
-from digest.matching import PaperDoc, PaperIndex, Reader, compile_readers, match
+from digest.match.matching import PaperDoc, PaperIndex, Reader, compile_readers, match
+from subscriptions.filters import FilterError, parse_line
 from tests.reference_matcher import line_hits, rank_for_reader
 
 DAY = date(2026, 11, 20)
@@ -121,7 +121,7 @@ def test_or_lines_that_mean_the_same_are_one_column():
 
 
 def test_many_readers_in_chunks_get_the_same_answer(monkeypatch):
-    monkeypatch.setattr("digest.matching.CHUNK", 3)
+    monkeypatch.setattr("digest.match.matching.CHUNK", 3)
     readers = [Reader(key=n, lines=(("agent", "language", "cat:cs.LG")[n % 3],), limit=1 + n % 4)
                for n in range(10)]
     ranked, _ = run(readers)
@@ -228,7 +228,7 @@ def test_the_explanations_an_index_keeps_are_bounded_and_answers_stay_the_same(m
                for n in range(8)]
     _, unbounded = run(readers)
     expected = [unbounded.items_json(row) for row in range(len(readers))]
-    monkeypatch.setattr("digest.matching.WHY_KEPT", 3)
+    monkeypatch.setattr("digest.match.matching.WHY_KEPT", 3)
     _, bounded = run(readers)
     assert [bounded.items_json(row) for row in range(len(readers))] == expected
     assert len(bounded.index._words_cache) <= 3 and len(bounded.index._reason_cache) <= 3

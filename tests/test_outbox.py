@@ -10,7 +10,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection, send_mail
 
 ROOT = Path(__file__).resolve().parent.parent
 # pytest-django swaps EMAIL_BACKEND for locmem; these tests name the outbox backend.
-OUTBOX = "digest.outbox.OutboxEmailBackend"
+OUTBOX = "digest.deliver.outbox.OutboxEmailBackend"
 
 
 def test_a_message_becomes_an_eml_file_and_an_html_file(outbox_dir):

@@ -12,8 +12,8 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 
-from digest.filters import FilterError, parse_line
 from digest.management.commands.demo import SAMPLE
+from subscriptions.filters import FilterError, parse_line
 from subscriptions.models import SignupRequest, Subscriber, Topic
 from tests.web import signup_data
 

@@ -9,10 +9,10 @@ import time
 import pytest
 from django.utils import timezone
 
-from digest.filters import parse_lines
-from digest.matching import Budget, PaperIndex, Reader, compile_readers, match
+from digest.match.matching import Budget, PaperIndex, Reader, compile_readers, match
 from digest.models import Paper
-from digest.previews import PREVIEW_STEPS, TOO_BROAD, recent_index
+from digest.screens.live_preview import PREVIEW_STEPS, TOO_BROAD, recent_index
+from subscriptions.filters import parse_lines
 from tests.benchmarks import synthetic
 
 COMMON = synthetic.FILLER.split()

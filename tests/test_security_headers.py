@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from digest.deliver.send import view_token
 from digest.models import Delivery
-from digest.sending import view_token
 from subscriptions import tokens
 from subscriptions.models import SignupRequest, Subscriber
 from tests.delivery_fixtures import EDITION

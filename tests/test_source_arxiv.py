@@ -5,8 +5,8 @@ from datetime import date
 import httpx
 import pytest
 
-from digest.sources.arxiv import ArxivFeed, parse_feed, split_authors
-from digest.sources.records import SourceError, VersionBump
+from digest.ingest.sources.arxiv import ArxivFeed, parse_feed, split_authors
+from digest.ingest.sources.records import SourceError, VersionBump
 from tests.sources import FakeInternet, atom_file, data
 
 ARXIV = "rss.arxiv.org"

@@ -6,9 +6,9 @@ from datetime import date
 import httpx
 import pytest
 
-from digest.sources import hf_daily
-from digest.sources.http import build_client
-from digest.sources.records import SourceError, SourceUnavailable
+from digest.ingest.sources import hf_daily
+from digest.ingest.sources.http import build_client
+from digest.ingest.sources.records import SourceError, SourceUnavailable
 from tests.sources import FakeInternet, data, json_file
 
 HF = "huggingface.co"

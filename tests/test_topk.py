@@ -1,6 +1,6 @@
 import numpy as np
 
-from digest.topk import keep_lowest, set_bits, words_of
+from digest.match.topk import keep_lowest, set_bits, words_of
 
 
 def test_keep_lowest_keeps_the_lowest_set_bits_of_each_row():

@@ -205,8 +205,8 @@ def queries_per_digest(now, sample: int = 300) -> float:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext, override_settings
 
-    from digest.dispatch import deliveries_send
-    from digest.editions import deliveries_build
+    from digest.deliver.batch import deliveries_send
+    from digest.editions.build import deliveries_build
     from digest.models import Delivery
     from subscriptions.models import Subscriber
 

@@ -14,7 +14,7 @@ import resource
 import sys
 import time
 
-from digest.matching import PaperIndex, compile_readers, match
+from digest.match.matching import PaperIndex, compile_readers, match
 from tests.benchmarks import synthetic
 from tests.reference_matcher import rank_for_reader
 

@@ -46,7 +46,7 @@ def browser(orm_beside_playwright):
 def site(live_server, settings, tmp_path):
     """The live server, mailing into an outbox folder, with links that point at it."""
     settings.SITE_URL = live_server.url
-    settings.EMAIL_BACKEND = "digest.outbox.OutboxEmailBackend"
+    settings.EMAIL_BACKEND = "digest.deliver.outbox.OutboxEmailBackend"
     settings.OUTBOX_DIR = tmp_path / "outbox"
     return live_server
 

@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db]
 
 
 def test_a_digest_reads_well_on_a_phone_and_a_desktop(readers, settings, tmp_path, page, shoot):
-    settings.EMAIL_BACKEND = "digest.outbox.OutboxEmailBackend"
+    settings.EMAIL_BACKEND = "digest.deliver.outbox.OutboxEmailBackend"
     settings.OUTBOX_DIR = tmp_path
     call_command("send_digests", "--date", EDITION.isoformat(), stdout=StringIO())
     [html] = [p for p in Path(tmp_path).glob("*.html") if "ada@example.org" in p.name]

@@ -11,13 +11,13 @@ from django.db import connection
 from django.utils import timezone
 
 from config.commands import BaseCommand
-from digest.ingestion import ingest_hf, ingest_listings
+from digest.ingest.runs import ingest_hf, ingest_listings
+from digest.ingest.sources import hf_daily
+from digest.ingest.sources.files import read_listing_file
+from digest.ingest.sources.http import build_client
+from digest.ingest.sources.records import SourceError
+from digest.match.inputs import paper_latest_featured_day
 from digest.models import IngestRun, Paper
-from digest.selectors import paper_latest_featured_day
-from digest.sources import hf_daily
-from digest.sources.files import read_listing_file
-from digest.sources.http import build_client
-from digest.sources.records import SourceError
 from subscriptions.consent import subscriber_import
 from subscriptions.models import Subscriber, Topic
 from subscriptions.services import Preferences

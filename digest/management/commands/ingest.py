@@ -10,12 +10,12 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from config.commands import BaseCommand
-from digest.ingestion import ingest_arxiv, ingest_hf, ingest_listings
+from digest.ingest.runs import ingest_arxiv, ingest_hf, ingest_listings
+from digest.ingest.sources.arxiv import ArxivFeed
+from digest.ingest.sources.files import read_listing_file
+from digest.ingest.sources.http import build_client
+from digest.ingest.sources.records import SourceError
 from digest.models import IngestRun
-from digest.sources.arxiv import ArxivFeed
-from digest.sources.files import read_listing_file
-from digest.sources.http import build_client
-from digest.sources.records import SourceError
 
 # Waits between retries (tests put a recorder here). A backfill waits as long as Hugging
 # Face's rate-limit window asks: the sources' default retry policy.

@@ -7,11 +7,11 @@ import sys
 from django.core.management.base import CommandError, CommandParser
 
 from config.commands import BaseCommand
-from digest.filters import FilterError, parse_line
 from digest.management.commands.ingest import parse_date
-from digest.matching import PaperIndex, Reader, compile_readers, match
+from digest.match.inputs import paper_docs, papers_between
+from digest.match.matching import PaperIndex, Reader, compile_readers, match
 from digest.models import Paper
-from digest.selectors import paper_docs, papers_between
+from subscriptions.filters import FilterError, parse_line
 
 # Django's own short options: -h, and -v with or without its level (-v2).
 SHORT_OPTION = re.compile(r"-h|-v\d*")

@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from config.commands import BaseCommand
 from digest.backoff import RetryPolicy
-from digest.ingestion import ingest_arxiv, ingest_hf
+from digest.ingest.runs import ingest_arxiv, ingest_hf
+from digest.ingest.sources.arxiv import ArxivFeed
+from digest.ingest.sources.http import build_client
 from digest.management.commands.ingest import report_run
 from digest.models import IngestRun
-from digest.sources.arxiv import ArxivFeed
-from digest.sources.http import build_client
 
 PARTLY_FAILED = 3
 # A command someone waits for: 4 tries per request, waits doubling from 1-2 s, at most 20 s

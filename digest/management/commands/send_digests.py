@@ -9,8 +9,8 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from config.commands import BaseCommand
-from digest.dispatch import deliveries_send
-from digest.editions import (
+from digest.deliver.batch import deliveries_send
+from digest.editions.build import (
     deliveries_build,
     edition_matches,
     subscribers_due,

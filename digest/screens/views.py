@@ -9,11 +9,11 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django_ratelimit.core import is_ratelimited
 
+from digest.deliver.render import Renderer
+from digest.deliver.send import VIEW_SALT, delivery_items, digest_for_browser
+from digest.match.inputs import paper_latest_featured_day, papers_featured_on
 from digest.models import Delivery
-from digest.previews import preview_for
-from digest.rendering import Renderer
-from digest.selectors import paper_latest_featured_day, papers_featured_on
-from digest.sending import VIEW_SALT, delivery_items, digest_for_browser
+from digest.screens.live_preview import preview_for
 from subscriptions.private_pages import token_page
 from subscriptions.visitors import ip_key
 

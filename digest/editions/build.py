@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 from django.db.models import Count, Max, Q, QuerySet
 
-from digest.matching import Matches, PaperIndex, compile_readers, match
+from digest.match.inputs import paper_docs, papers_between, readers_for, topic_lines
+from digest.match.matching import Matches, PaperIndex, compile_readers, match
 from digest.models import Delivery, DeliveryItem
-from digest.selectors import paper_docs, papers_between, readers_for, topic_lines
 from subscriptions.models import Subscriber
 
 MONDAY = 0

@@ -6,7 +6,7 @@ from datetime import date
 
 from django.db.models import Q, QuerySet
 
-from digest.matching import PaperDoc, Reader
+from digest.match.matching import PaperDoc, Reader
 from digest.models import DeliveryItem, Paper
 from subscriptions.models import Subscriber, Topic
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import httpx
 
 from digest.backoff import RetryPolicy, backoff_delay, retry_after_seconds
-from digest.sources.records import SourceError, SourceUnavailable
+from digest.ingest.sources.records import SourceError, SourceUnavailable
 
 # HF's rate-limit window is 5 minutes: never wait longer than one window.
 DEFAULT_RETRIES = RetryPolicy(attempts=5, base=1.0, maximum=300.0)

@@ -17,10 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.logs import log_event
-from digest.editions import edition_matches
-from digest.models import Delivery, Paper
-from digest.rendering import Digest, Renderer
-from digest.sending import (
+from digest.deliver.render import Digest, Renderer
+from digest.deliver.send import (
     TransientSendError,
     commits_without_waiting_for_disk,
     deliveries_claim,
@@ -28,6 +26,8 @@ from digest.sending import (
     delivery_send,
     digest_for_browser,
 )
+from digest.editions.build import edition_matches
+from digest.models import Delivery, Paper
 from subscriptions.emails import message_build
 from subscriptions.models import Subscriber
 

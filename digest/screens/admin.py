@@ -5,8 +5,8 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.html import format_html
 
+from digest.deliver.send import deliveries_retry
 from digest.models import Delivery, DeliveryItem, IngestRun, Paper
-from digest.sending import deliveries_retry
 from digest.tasks import ingest_arxiv_feed, ingest_hf_day, queue_sends
 
 

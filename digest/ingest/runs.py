@@ -11,10 +11,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from digest.backoff import RetryPolicy
+from digest.ingest.sources import arxiv, hf_daily
+from digest.ingest.sources.http import DEFAULT_RETRIES
+from digest.ingest.sources.records import Listing, PaperRecord, SourceError, VersionBump
 from digest.models import IngestRun, Paper
-from digest.sources import arxiv, hf_daily
-from digest.sources.http import DEFAULT_RETRIES
-from digest.sources.records import Listing, PaperRecord, SourceError, VersionBump
 
 BATCH_SIZE = 500
 MAX_SKIP_REASONS = 100

@@ -15,8 +15,8 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from digest.backoff import RetryPolicy
-from digest.sources.http import DEFAULT_RETRIES, get_with_retries
-from digest.sources.records import (
+from digest.ingest.sources.http import DEFAULT_RETRIES, get_with_retries
+from digest.ingest.sources.records import (
     MAX_VERSION,
     Listing,
     PaperRecord,

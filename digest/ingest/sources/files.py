@@ -6,8 +6,8 @@ Which of the two a file holds is told by its content, not its name.
 import dataclasses
 from pathlib import Path
 
-from digest.sources import arxiv, hf_daily
-from digest.sources.records import Listing, SourceError, listing_checked
+from digest.ingest.sources import arxiv, hf_daily
+from digest.ingest.sources.records import Listing, SourceError, listing_checked
 
 
 def parse_listing_bytes(content: bytes, *, origin: str) -> Listing:

@@ -27,9 +27,9 @@ from django.urls import reverse
 
 from config.logs import log_event
 from digest.backoff import retry_after_seconds
-from digest.esp_lookup import LookupFailed, message_at_esp
+from digest.deliver.esp_lookup import LookupFailed, message_at_esp
+from digest.deliver.render import Digest, Renderer
 from digest.models import Delivery, DeliveryItem, Paper
-from digest.rendering import Digest, Renderer
 from subscriptions.emails import message_build, subscriber_links, unsubscribe_headers
 from subscriptions.models import Subscriber
 

@@ -9,8 +9,8 @@ from datetime import date, datetime
 import httpx
 
 from digest.backoff import RetryPolicy
-from digest.sources.http import DEFAULT_RETRIES, get_with_retries
-from digest.sources.records import (
+from digest.ingest.sources.http import DEFAULT_RETRIES, get_with_retries
+from digest.ingest.sources.records import (
     Listing,
     PaperRecord,
     SourceError,

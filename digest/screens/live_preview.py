@@ -3,7 +3,7 @@ papers a reader's filters would match, and the best few, through the real matche
 
 Anyone may call it (60 a minute per visitor), so its work is bounded: the week's index is
 built once per process and change of the papers, and each preview's evaluation has a
-budget of steps (digest.matching.Budget); lines that would cost more are refused as too
+budget of steps (digest.match.matching.Budget); lines that would cost more are refused as too
 broad before the work is done.
 """
 
@@ -12,10 +12,10 @@ from datetime import timedelta
 from django.core.validators import slug_re
 from django.db.models import Count, Max
 
-from digest.filters import FilterError, validate_interest_lines
-from digest.matching import Budget, PaperIndex, Reader, TooMuchWork, compile_readers, match
+from digest.match.inputs import author_line, paper_docs, papers_between, topic_lines
+from digest.match.matching import Budget, PaperIndex, Reader, TooMuchWork, compile_readers, match
 from digest.models import Paper
-from digest.selectors import author_line, paper_docs, papers_between, topic_lines
+from subscriptions.filters import FilterError, validate_interest_lines
 from subscriptions.models import Topic
 
 WINDOW_DAYS = 7

@@ -1,8 +1,8 @@
 """How much each catalog topic would bring: its matches among the last week's papers."""
 
-from digest.matching import Reader, compile_readers, match
-from digest.previews import recent_index
-from digest.selectors import topic_lines
+from digest.match.inputs import topic_lines
+from digest.match.matching import Reader, compile_readers, match
+from digest.screens.live_preview import recent_index
 
 
 def topic_matches_last_week() -> dict[str, int]:

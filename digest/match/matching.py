@@ -8,7 +8,7 @@ Pure: no models, no settings. Three steps, each done once per run however many r
    reader x column matrix, where a column is a distinct line or "everything". Identical
    lines shared by many readers are one column, so each is evaluated once.
 3. `match` evaluates each distinct line against the index (a bitset of papers per line) and
-   ranks every reader's papers over those bitsets (`digest.topk`). Explanations ("why this
+   ranks every reader's papers over those bitsets (`digest.match.topk`). Explanations ("why this
    paper") are computed only for the papers a caller asks about.
 
 Ranking (docs/filters.md): title hits first, then more matched lines, then upvotes, then newest.
@@ -26,8 +26,8 @@ from datetime import date
 import numpy as np
 from scipy import sparse
 
-from digest.filters import ANY, FilterError, Query, Term, parse_line, tokenize
-from digest.topk import TITLE_LEVEL, Ranked, rank_group, words_of
+from digest.match.topk import TITLE_LEVEL, Ranked, rank_group, words_of
+from subscriptions.filters import ANY, FilterError, Query, Term, parse_line, tokenize
 
 log = logging.getLogger(__name__)
 
