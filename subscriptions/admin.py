@@ -1,7 +1,10 @@
 """Operators' admin for subscribers and topics. A reader's status is never edited here: every
 change goes through subscriptions.consent with the operator's name and a reason, and shows in
 the reader's history. Actions call the same services as the site and the tasks, and each
-writes an entry in the admin log. No token or signed link is ever shown."""
+writes an entry in the admin log. No token or signed link is ever shown.
+
+What needs the papers (a test digest, a topic's matches) is added from the digest side
+(digest.screens.admin extends these classes), so this app never imports digest."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -12,8 +15,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from digest.deliver.batch import digest_send_test
-from digest.screens.topic_counts import topic_matches_last_week
 from subscriptions import tasks
 from subscriptions.consent import (
     operator,
@@ -79,7 +80,7 @@ class SubscriberAdmin(admin.ModelAdmin):
     show_full_result_count = False  # no COUNT(*) over a million rows on every page
     inlines = [HistoryInline]
     actions = ["suppress", "lift_suppression", "ask_to_confirm", "send_manage_link",
-               "send_test_digest", "export_csv"]
+               "export_csv"]
     readonly_fields = ["email", "status", "status_changed_at", "consent_at", "consent_ip",
                        "created_at", "updated_at", "last_deliveries", "mail_events"]
     fieldsets = [
@@ -181,25 +182,6 @@ class SubscriberAdmin(admin.ModelAdmin):
         self.message_user(request, f"Manage link sent to {done} of {queryset.count()} "
                                    f"(active or unsubscribed readers only).")
 
-    @admin.action(description="Send me a test digest of each (today's edition, marked [Test])")
-    def send_test_digest(self, request, queryset):
-        """To the operator's own address, never the reader's: a test must not mail someone
-        who may not be mailed."""
-        to = request.user.email
-        if not to:
-            self.message_user(request, "Your account has no email address: add one to get "
-                                       "test digests.", messages.ERROR)
-            return
-        sent = 0
-        for subscriber in queryset[:20]:
-            if digest_send_test(subscriber=subscriber, edition=timezone.localdate(), to=to):
-                self.log_change(request, subscriber, f"Sent a test digest to {to}.")
-                sent += 1
-        level = messages.SUCCESS if sent else messages.WARNING
-        self.message_user(request, f"Test digest sent to {to} for {sent} of "
-                                   f"{min(queryset.count(), 20)} (nothing new for the others).",
-                          level)
-
     @admin.action(description="Export the selection as CSV")
     def export_csv(self, request, queryset):
         topics = {}
@@ -261,19 +243,11 @@ class TopicForm(forms.ModelForm):
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
     form = TopicForm
-    list_display = ["name", "slug", "categories", "matches_last_week", "position", "is_active"]
+    list_display = ["name", "slug", "categories", "position", "is_active"]
     list_editable = ["position", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "slug", "interests", "categories"]
     prepopulated_fields = {"slug": ["name"]}
-
-    def changelist_view(self, request, extra_context=None):
-        self._matches = topic_matches_last_week()  # every topic in one pass
-        return super().changelist_view(request, extra_context)
-
-    @admin.display(description="Matches in the last 7 days")
-    def matches_last_week(self, topic: Topic) -> int:
-        return getattr(self, "_matches", {}).get(topic.slug, 0)
 
 
 @admin.register(MailEvent)

@@ -1,13 +1,20 @@
-"""Operators' admin for papers, deliveries and ingest runs; actions go through the services
-the tasks use and each writes an entry in the admin log."""
+"""Operators' admin for papers, deliveries and ingest runs, and what the readers' screens get
+from the papers (a test digest, each topic's matches): added here by extending the
+subscriptions app's admin classes, which know nothing of papers. Actions go through the
+services the tasks use and each writes an entry in the admin log."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.html import format_html
 
+from digest.deliver.batch import digest_send_test
 from digest.deliver.send import deliveries_retry
 from digest.models import Delivery, DeliveryItem, IngestRun, Paper
+from digest.screens.topic_counts import topic_matches_last_week
 from digest.tasks import ingest_arxiv_feed, ingest_hf_day, queue_sends
+from subscriptions.admin import SubscriberAdmin, TopicAdmin
+from subscriptions.models import Subscriber, Topic
 
 
 class SourceFilter(admin.SimpleListFilter):
@@ -140,3 +147,49 @@ class DeliveryAdmin(admin.ModelAdmin):
         queue_sends(retried)
         self.message_user(request, f"Queued {len(retried)} failed deliver"
                                    f"{'ies' if len(retried) != 1 else 'y'} again.")
+
+
+class SubscriberWithDigestsAdmin(SubscriberAdmin):
+    """The subscriber admin, with a test digest of the reader's next edition."""
+
+    actions = [*SubscriberAdmin.actions, "send_test_digest"]
+
+    @admin.action(description="Send me a test digest of each (today's edition, marked [Test])")
+    def send_test_digest(self, request, queryset):
+        """To the operator's own address, never the reader's: a test must not mail someone
+        who may not be mailed."""
+        to = request.user.email
+        if not to:
+            self.message_user(request, "Your account has no email address: add one to get "
+                                       "test digests.", messages.ERROR)
+            return
+        sent = 0
+        for subscriber in queryset[:20]:
+            if digest_send_test(subscriber=subscriber, edition=timezone.localdate(), to=to):
+                self.log_change(request, subscriber, f"Sent a test digest to {to}.")
+                sent += 1
+        level = messages.SUCCESS if sent else messages.WARNING
+        self.message_user(request, f"Test digest sent to {to} for {sent} of "
+                                   f"{min(queryset.count(), 20)} (nothing new for the others).",
+                          level)
+
+
+class TopicWithMatchesAdmin(TopicAdmin):
+    """The topic catalog, with how many of the last week's papers each topic matches."""
+
+    list_display = [*TopicAdmin.list_display[:3], "matches_last_week",
+                    *TopicAdmin.list_display[3:]]
+
+    def changelist_view(self, request, extra_context=None):
+        self._matches = topic_matches_last_week()  # every topic in one pass
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="Matches in the last 7 days")
+    def matches_last_week(self, topic: Topic) -> int:
+        return getattr(self, "_matches", {}).get(topic.slug, 0)
+
+
+for model, model_admin in [(Subscriber, SubscriberWithDigestsAdmin),
+                           (Topic, TopicWithMatchesAdmin)]:
+    admin.site.unregister(model)
+    admin.site.register(model, model_admin)
