@@ -3,7 +3,8 @@ text. The compiled matcher must agree with it; the benchmark measures against it
 
 from functools import lru_cache
 
-from digest.match.matching import PaperDoc, Reader
+from digest.match.index import PaperDoc
+from digest.match.readers import Reader
 from subscriptions.filters import FilterError, Query, Term, parse_line, tokenize
 
 

@@ -3,7 +3,7 @@ the readers' copy)."""
 
 import pytest
 
-from digest.match.matching import PaperDoc, PaperIndex
+from digest.match.index import PaperDoc, PaperIndex
 from subscriptions.filters import (
     FilterError,
     parse_line,

@@ -7,7 +7,9 @@ from datetime import date
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from digest.match.matching import PaperDoc, PaperIndex, Reader, compile_readers, match
+from digest.match.index import PaperDoc, PaperIndex
+from digest.match.matching import match
+from digest.match.readers import Reader, compile_readers
 from subscriptions.filters import FilterError, parse_line
 from tests.reference_matcher import line_hits, rank_for_reader
 
@@ -228,7 +230,7 @@ def test_the_explanations_an_index_keeps_are_bounded_and_answers_stay_the_same(m
                for n in range(8)]
     _, unbounded = run(readers)
     expected = [unbounded.items_json(row) for row in range(len(readers))]
-    monkeypatch.setattr("digest.match.matching.WHY_KEPT", 3)
+    monkeypatch.setattr("digest.match.index.WHY_KEPT", 3)
     _, bounded = run(readers)
     assert [bounded.items_json(row) for row in range(len(readers))] == expected
     assert len(bounded.index._words_cache) <= 3 and len(bounded.index._reason_cache) <= 3

@@ -9,7 +9,9 @@ import time
 import pytest
 from django.utils import timezone
 
-from digest.match.matching import Budget, PaperIndex, Reader, compile_readers, match
+from digest.match.index import Budget, PaperIndex
+from digest.match.matching import match
+from digest.match.readers import Reader, compile_readers
 from digest.models import Paper
 from digest.screens.live_preview import PREVIEW_STEPS, TOO_BROAD, recent_index
 from subscriptions.filters import parse_lines

@@ -15,8 +15,10 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 from django.db.models import Count, Max, Q, QuerySet
 
+from digest.match.index import PaperIndex
 from digest.match.inputs import paper_docs, papers_between, readers_for, topic_lines
-from digest.match.matching import Matches, PaperIndex, compile_readers, match
+from digest.match.matching import Matches, match
+from digest.match.readers import compile_readers
 from digest.models import Delivery, DeliveryItem
 from subscriptions.models import Subscriber
 

@@ -6,7 +6,8 @@ from datetime import date
 
 from django.db.models import Q, QuerySet
 
-from digest.match.matching import PaperDoc, Reader
+from digest.match.index import PaperDoc
+from digest.match.readers import Reader
 from digest.models import DeliveryItem, Paper
 from subscriptions.models import Subscriber, Topic
 

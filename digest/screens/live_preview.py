@@ -12,8 +12,10 @@ from datetime import timedelta
 from django.core.validators import slug_re
 from django.db.models import Count, Max
 
+from digest.match.index import Budget, PaperIndex, TooMuchWork
 from digest.match.inputs import author_line, paper_docs, papers_between, topic_lines
-from digest.match.matching import Budget, PaperIndex, Reader, TooMuchWork, compile_readers, match
+from digest.match.matching import match
+from digest.match.readers import Reader, compile_readers
 from digest.models import Paper
 from subscriptions.filters import FilterError, validate_interest_lines
 from subscriptions.models import Topic

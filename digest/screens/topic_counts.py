@@ -1,7 +1,8 @@
 """How much each catalog topic would bring: its matches among the last week's papers."""
 
 from digest.match.inputs import topic_lines
-from digest.match.matching import Reader, compile_readers, match
+from digest.match.matching import match
+from digest.match.readers import Reader, compile_readers
 from digest.screens.live_preview import recent_index
 
 

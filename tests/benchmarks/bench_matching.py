@@ -14,7 +14,9 @@ import resource
 import sys
 import time
 
-from digest.match.matching import PaperIndex, compile_readers, match
+from digest.match.index import PaperIndex
+from digest.match.matching import match
+from digest.match.readers import compile_readers
 from tests.benchmarks import synthetic
 from tests.reference_matcher import rank_for_reader
 

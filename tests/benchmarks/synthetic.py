@@ -9,7 +9,8 @@ with topics, a few with no filters at all. Seeded: the same arguments give the s
 import random
 from datetime import date, timedelta
 
-from digest.match.matching import PaperDoc, Reader
+from digest.match.index import PaperDoc
+from digest.match.readers import Reader
 
 TERMS = """
 learning model models training data neural network networks language transformer attention

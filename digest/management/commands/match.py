@@ -8,8 +8,10 @@ from django.core.management.base import CommandError, CommandParser
 
 from config.commands import BaseCommand
 from digest.management.commands.ingest import parse_date
+from digest.match.index import PaperIndex
 from digest.match.inputs import paper_docs, papers_between
-from digest.match.matching import PaperIndex, Reader, compile_readers, match
+from digest.match.matching import match
+from digest.match.readers import Reader, compile_readers
 from digest.models import Paper
 from subscriptions.filters import FilterError, parse_line
 
