@@ -13,13 +13,10 @@ from kombu.exceptions import ChannelError
 from config.logs import log_event
 from digest.backoff import backoff_delay
 from digest.deliver.batch import chunks, deliveries_send
-from digest.deliver.send import (
-    TransientSendError,
-    deliveries_requeue_stuck,
-    deliveries_waiting,
-    delivery_give_up,
-)
-from digest.editions.build import deliveries_build, subscribers_due, subscribers_for_edition
+from digest.deliver.send import TransientSendError
+from digest.deliver.state import deliveries_requeue_stuck, deliveries_waiting, delivery_give_up
+from digest.editions.build import deliveries_build
+from digest.editions.due import subscribers_due, subscribers_for_edition
 from digest.ingest.runs import ingest_arxiv, ingest_hf
 from digest.ingest.sources.arxiv import ArxivFeed
 from digest.ingest.sources.http import build_client

@@ -64,6 +64,21 @@ class SubscriberStatus(models.TextChoices):
     SUPPRESSED = "suppressed", "Suppressed by an operator"
 
 
+def mailable_q(*, on, prefix: str = "") -> models.Q:
+    """Who may be mailed a digest of day `on` (a date, or an expression such as
+    F("edition")): active readers not paused that day. The one statement of the rule:
+    the tick, the claim before each send and the commands all use it. `prefix` reaches the
+    subscriber through a relation (e.g. "subscriber__")."""
+    return models.Q(**{f"{prefix}status": SubscriberStatus.ACTIVE}) & (
+        models.Q(**{f"{prefix}paused_until__isnull": True})
+        | models.Q(**{f"{prefix}paused_until__lt": on}))
+
+
+class SubscriberQuerySet(models.QuerySet):
+    def mailable(self, *, on) -> "SubscriberQuerySet":
+        return self.filter(mailable_q(on=on))
+
+
 class Subscriber(models.Model):
     """A reader who opted in, or the record of an address that opted out (kept so that no form
     or import can bring it back). Sign-ups waiting for confirmation are SignupRequests."""
@@ -102,6 +117,8 @@ class Subscriber(models.Model):
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SubscriberQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

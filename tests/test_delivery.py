@@ -10,9 +10,9 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from digest.deliver.render import MAX_HTML_BYTES, Renderer
-from digest.deliver.send import view_token
-from digest.editions.build import deliveries_build, edition_window, subscribers_for_edition
+from digest.deliver.render import MAX_HTML_BYTES, Renderer, view_token
+from digest.editions.build import deliveries_build
+from digest.editions.due import edition_window, subscribers_for_edition
 from digest.match.inputs import papers_between
 from digest.models import Delivery, DeliveryItem
 from tests.delivery_fixtures import EDITION, make_reader

@@ -14,7 +14,8 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from digest.editions.build import deliveries_build, subscribers_for_edition
+from digest.editions.build import deliveries_build
+from digest.editions.due import subscribers_for_edition
 from digest.models import Delivery
 from digest.tasks import dispatch_tick, send_digest, send_retry_countdown
 from subscriptions.models import MailEvent, Subscriber
@@ -193,7 +194,8 @@ def test_the_dispatch_tick_sends_each_reader_at_their_own_hour(papers, monkeypat
 
 def test_a_row_left_sending_by_a_dead_worker_is_sent_by_a_later_tick(readers, esp,
                                                                      monkeypatch):
-    from digest.editions.build import deliveries_build, subscribers_for_edition
+    from digest.editions.build import deliveries_build
+    from digest.editions.due import subscribers_for_edition
 
     built = deliveries_build(edition=EDITION, subscribers=subscribers_for_edition(
         edition=EDITION))
@@ -263,7 +265,8 @@ def test_a_webhook_without_the_right_credentials_is_refused(client, hooks, paper
 
 
 def test_a_suppressed_reader_queued_earlier_is_never_mailed(client, hooks, readers, esp):
-    from digest.editions.build import deliveries_build, subscribers_for_edition
+    from digest.editions.build import deliveries_build
+    from digest.editions.due import subscribers_for_edition
 
     deliveries_build(edition=EDITION, subscribers=subscribers_for_edition(edition=EDITION))
     post_event(client, postmark_event(RecordType="SpamComplaint", Type="SpamComplaint"))

@@ -10,8 +10,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from digest.deliver.batch import deliveries_send
-from digest.deliver.send import deliveries_requeue_stuck
-from digest.editions.build import deliveries_build, subscribers_for_edition
+from digest.deliver.state import deliveries_requeue_stuck
+from digest.editions.build import deliveries_build
+from digest.editions.due import subscribers_for_edition
 from digest.models import Delivery
 from tests.delivery_fixtures import EDITION, make_reader
 
@@ -50,7 +51,7 @@ def test_a_digest_whose_sender_died_after_the_esp_took_it_is_not_sent_again(
         raise SystemExit("SIGKILL")  # after the ESP's answer, before the database heard
 
     with monkeypatch.context() as patch:
-        patch.setattr("digest.deliver.send._record_sent", killed)
+        patch.setattr("digest.deliver.send.delivery_record_sent", killed)
         with pytest.raises(SystemExit):
             deliveries_send([delivery_id], on_transient=lambda *args: None)
     assert Delivery.objects.get(pk=delivery_id).status == "sending"

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from digest.deliver.send import view_token
+from digest.deliver.render import view_token
 from digest.models import Delivery
 from subscriptions import tokens
 from subscriptions.models import SignupRequest, Subscriber

@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from digest.editions.build import deliveries_build, subscribers_for_edition
+from digest.editions.build import deliveries_build
+from digest.editions.due import subscribers_for_edition
 from digest.management.commands.demo import SAMPLE
 from digest.models import Delivery, Paper
 from subscriptions.models import SignupRequest, Subscriber

@@ -7,29 +7,19 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from datetime import date
 from email.utils import parseaddr
 
 import requests
 from django.conf import settings
 from django.core.mail import get_connection
-from django.urls import reverse
 from django.utils import timezone
 
 from config.logs import log_event
-from digest.deliver.render import Digest, Renderer
-from digest.deliver.send import (
-    TransientSendError,
-    commits_without_waiting_for_disk,
-    deliveries_claim,
-    delivery_items,
-    delivery_send,
-    digest_for_browser,
-)
-from digest.editions.build import edition_matches
-from digest.models import Delivery, Paper
-from subscriptions.emails import message_build
-from subscriptions.models import Subscriber
+from digest.deliver.items import delivery_items
+from digest.deliver.render import Renderer
+from digest.deliver.send import TransientSendError, delivery_send
+from digest.deliver.state import commits_without_waiting_for_disk, deliveries_claim
+from digest.models import Delivery
 
 log = logging.getLogger(__name__)
 CHUNK = 100  # deliveries per send task
@@ -98,34 +88,3 @@ def environment_read_once(connection) -> None:
     session.trust_env = False
 
 
-def digest_for_subscriber(*, subscriber: Subscriber, edition: date, browser_url: str
-                          ) -> Digest | None:
-    """The digest this subscriber would get in edition `edition`, without writing a row;
-    None when there is nothing new for them."""
-    same = Subscriber.objects.filter(pk=subscriber.pk)
-    [(_, matches)] = edition_matches(edition=edition, subscribers=same,
-                                     frequencies=[subscriber.frequency])
-    ranked = matches.ranked(0)
-    if not ranked:
-        return None
-    papers = Paper.objects.in_bulk([paper.key for paper in ranked])
-    items = [(papers[paper.key], [{"line": why.line, "words": why.words} for why in paper.why])
-             for paper in ranked]
-    # Without the reader's own links: previews and tests go to operators.
-    return digest_for_browser(renderer=Renderer(), subscriber=subscriber, edition=edition,
-                              items=items, browser_url=browser_url)
-
-
-def digest_send_test(*, subscriber: Subscriber, edition: date, to: str) -> bool:
-    """Mail `to` (the operator asking, never the reader) what this subscriber's next digest
-    would hold, marked as a test, recording nothing: how an operator checks a reader's
-    filters. False: nothing to send."""
-    browser_url = settings.SITE_URL + reverse("latest-papers")
-    digest = digest_for_subscriber(subscriber=subscriber, edition=edition,
-                                   browser_url=browser_url)
-    if digest is None:
-        return False
-    message_build(template="digest", to=to,
-                  subject=f"[Test for {subscriber.email}] {digest.subject}",
-                  text=digest.text, html=digest.html, tags=["digest-test"]).send()
-    return True

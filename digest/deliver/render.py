@@ -12,10 +12,14 @@ from pathlib import Path
 
 import css_inline
 from django.conf import settings
+from django.core import signing
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.html import escape
 
-from digest.models import Paper
+from digest.models import Delivery, Paper
+from subscriptions.emails import subscriber_links
+from subscriptions.models import Subscriber
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates" / "emails" / "digest"
 MAX_HTML_BYTES = 100_000  # Gmail clips messages over 102 KB
@@ -200,3 +204,33 @@ def why_text(matched: list[dict]) -> str:
     return "; ".join(
         f"{line['line']}" + (f" ({', '.join(line['words'])})" if line["words"] else "")
         for line in matched)
+
+
+VIEW_SALT = "paperboy.digest.view"
+
+
+def view_token(delivery: Delivery) -> str:
+    """The browser view's link: the delivery's random key, signed (no database id)."""
+    return signing.Signer(salt=VIEW_SALT).sign(delivery.key.hex)
+
+
+def view_url(delivery: Delivery, site_url: str) -> str:
+    return site_url + reverse("digest-view", args=[view_token(delivery)])
+
+
+def digest_for(*, renderer: Renderer, subscriber: Subscriber, edition: date,
+               items: list[tuple[Paper, list[dict]]], browser_url: str) -> tuple[Digest, dict]:
+    """The digest as mailed, with the reader's own manage and unsubscribe links."""
+    links = {**subscriber_links(subscriber), "browser_url": browser_url}
+    return renderer.digest(edition=edition, email=subscriber.email, items=items,
+                           links=links), links
+
+
+def digest_for_browser(*, renderer: Renderer, subscriber: Subscriber, edition: date,
+                       items: list[tuple[Paper, list[dict]]], browser_url: str) -> Digest:
+    """The digest as the browser view shows it: no link of the reader's (whoever holds a
+    forwarded digest can open the view), only a way to have them mailed to the reader."""
+    links = {"browser_url": browser_url,
+             "link_request_url": settings.SITE_URL + reverse("subscriptions:link")}
+    return renderer.digest(edition=edition, email=subscriber.email, items=items, links=links,
+                           kind="web")

@@ -1,20 +1,17 @@
-"""Editions: who is due, which papers an edition may carry, and its Delivery rows.
-
-A daily edition for local date D carries papers featured (HF) or announced (arXiv) in the
-three days before D (so Monday's sees the weekend), a weekly edition (Mondays) the seven
-days before D; either way only papers the reader has not been sent before.
-"""
+"""Building an edition: its readers matched against its papers in batches, and one Delivery
+row per reader (with the papers chosen, and why) written once, whatever runs it twice.
+A paper a reader was sent before is never chosen again."""
 
 import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, QuerySet
 
+from digest.editions.due import edition_window, frequencies_due
 from digest.match.index import PaperIndex
 from digest.match.inputs import paper_docs, papers_between, readers_for, topic_lines
 from digest.match.matching import Matches, match
@@ -22,45 +19,8 @@ from digest.match.readers import compile_readers
 from digest.models import Delivery, DeliveryItem
 from subscriptions.models import Subscriber
 
-MONDAY = 0
-WINDOW_DAYS = {Subscriber.Frequency.DAILY: 3, Subscriber.Frequency.WEEKLY: 7}
 BATCH = 2000  # readers written per transaction
-CATCH_UP_HOURS = 4
 NO_MATCHES = "no matches"
-
-
-def edition_window(*, edition: date, frequency: str) -> tuple[date, date]:
-    """The first and last day whose papers edition `edition` may carry."""
-    return edition - timedelta(days=WINDOW_DAYS[frequency]), edition - timedelta(days=1)
-
-
-def frequencies_due(edition: date) -> list[str]:
-    """Daily readers get every edition; weekly readers the Monday one."""
-    if edition.weekday() == MONDAY:
-        return [Subscriber.Frequency.DAILY, Subscriber.Frequency.WEEKLY]
-    return [Subscriber.Frequency.DAILY]
-
-
-def subscribers_for_edition(*, edition: date) -> QuerySet[Subscriber]:
-    """Active, unpaused subscribers due edition `edition` who have no delivery for it yet."""
-    return (
-        Subscriber.objects.filter(status=Subscriber.Status.ACTIVE,
-                                  frequency__in=frequencies_due(edition))
-        .filter(Q(paused_until__isnull=True) | Q(paused_until__lt=edition))
-        .exclude(deliveries__edition=edition)
-    )
-
-
-def subscribers_due(*, now: datetime) -> Iterator[tuple[date, QuerySet[Subscriber]]]:
-    """Per time zone: the local edition date, and the subscribers whose hour has come in the
-    last few hours (so missed ticks catch up, but a reader who signs up at 23:00 for 08:00
-    waits for the morning)."""
-    active = Subscriber.objects.filter(status=Subscriber.Status.ACTIVE)
-    for zone in active.values_list("timezone", flat=True).distinct().order_by("timezone"):
-        local = now.astimezone(ZoneInfo(zone))
-        yield local.date(), subscribers_for_edition(edition=local.date()).filter(
-            timezone=zone, send_hour__lte=local.hour,
-            send_hour__gt=local.hour - CATCH_UP_HOURS)
 
 
 @dataclass

@@ -8,8 +8,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.html import format_html
 
-from digest.deliver.batch import digest_send_test
-from digest.deliver.send import deliveries_retry
+from digest.deliver.samples import digest_send_test
+from digest.deliver.state import deliveries_retry
 from digest.models import Delivery, DeliveryItem, IngestRun, Paper
 from digest.screens.topic_counts import topic_matches_last_week
 from digest.tasks import ingest_arxiv_feed, ingest_hf_day, queue_sends

@@ -9,8 +9,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django_ratelimit.core import is_ratelimited
 
-from digest.deliver.render import Renderer
-from digest.deliver.send import VIEW_SALT, delivery_items, digest_for_browser
+from digest.deliver.items import delivery_items
+from digest.deliver.render import VIEW_SALT, Renderer, digest_for_browser
 from digest.match.inputs import paper_latest_featured_day, papers_featured_on
 from digest.models import Delivery
 from digest.screens.live_preview import preview_for

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.commands import BaseCommand
-from digest.deliver.batch import digest_for_subscriber
+from digest.deliver.samples import digest_for_subscriber
 from digest.management.commands.ingest import parse_date
 from subscriptions.models import Subscriber, email_normalize
 

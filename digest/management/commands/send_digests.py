@@ -10,12 +10,8 @@ from tqdm import tqdm
 
 from config.commands import BaseCommand
 from digest.deliver.batch import deliveries_send
-from digest.editions.build import (
-    deliveries_build,
-    edition_matches,
-    subscribers_due,
-    subscribers_for_edition,
-)
+from digest.editions.build import deliveries_build, edition_matches
+from digest.editions.due import subscribers_due, subscribers_for_edition
 from digest.management.commands.ingest import parse_date
 from digest.models import Delivery
 from digest.tasks import retry_later
