@@ -167,9 +167,22 @@ DELIVERY_STUCK_AFTER_SECONDS = env_int("DELIVERY_STUCK_AFTER_SECONDS", 900, mini
 # A pending row no worker has taken this long after it was written, while the send queue
 # is empty, lost its queued task (a broker restart): it is queued again.
 DELIVERY_WAITING_AFTER_SECONDS = env_int("DELIVERY_WAITING_AFTER_SECONDS", 600, minimum=1)
-# First wait before a transiently failed send is retried, doubled on each retry up to the
-# longest. Keep the longest well under CELERY_VISIBILITY_TIMEOUT: Redis hands a task
-# waiting longer than that to a second worker.
+# --- Retries, side by side -----------------------------------------------------
+# Both back off exponentially with jitter (digest/backoff.py), never sooner than the other
+# side asks (Retry-After, RateLimit).
+# A listing source that fails (5xx, 429, network): tried INGEST_RETRY_ATTEMPTS times in all,
+# waits doubling from INGEST_RETRY_BACKOFF_SECONDS; a source asking for a longer wait than
+# INGEST_RETRY_BACKOFF_MAX_SECONDS fails the run at once (the daily task tries every failed
+# run again 15 minutes later; run_daily, which someone waits for, says so and exits).
+INGEST_RETRY_ATTEMPTS = env_int("INGEST_RETRY_ATTEMPTS", 4, minimum=1)
+INGEST_RETRY_BACKOFF_SECONDS = env_int("INGEST_RETRY_BACKOFF_SECONDS", 2, minimum=1)
+INGEST_RETRY_BACKOFF_MAX_SECONDS = env_int("INGEST_RETRY_BACKOFF_MAX_SECONDS", 20, minimum=1)
+# A digest the ESP failed transiently (429, 5xx, network): SEND_RETRY_ATTEMPTS retries after
+# the first try, waits doubling from SEND_RETRY_BACKOFF_SECONDS up to the longest. Keep the
+# longest well under CELERY_VISIBILITY_TIMEOUT: Redis hands a task waiting longer than that
+# to a second worker. With the defaults: 1.75 to 3.5 hours of ESP trouble, after which a
+# digest has lost its day anyway.
+SEND_RETRY_ATTEMPTS = env_int("SEND_RETRY_ATTEMPTS", 12, minimum=1)
 SEND_RETRY_BACKOFF_SECONDS = env_int("SEND_RETRY_BACKOFF_SECONDS", 30, minimum=1)
 SEND_RETRY_BACKOFF_MAX_SECONDS = env_int("SEND_RETRY_BACKOFF_MAX_SECONDS", 1800, minimum=1)
 

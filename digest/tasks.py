@@ -17,46 +17,31 @@ from digest.deliver.send import TransientSendError
 from digest.deliver.state import deliveries_requeue_stuck, deliveries_waiting, delivery_give_up
 from digest.editions.build import deliveries_build
 from digest.editions.due import subscribers_due, subscribers_for_edition
-from digest.ingest.runs import ingest_arxiv, ingest_hf
-from digest.ingest.sources.arxiv import ArxivFeed
-from digest.ingest.sources.http import build_client
+from digest.ingest.today import ingest_again, ingest_today
 from digest.models import IngestRun
 
 log = logging.getLogger(__name__)
-# With backoff doubling from 30 s up to 30 minutes (each wait between half and all of that):
-# 1.75 to 3.5 hours of ESP trouble, after which a digest has lost its day anyway. An ESP
-# failing a third of all requests at random still delivers all but one in a million digests.
-MAX_SEND_RETRIES = 12
+# An ESP failing a third of all requests at random still delivers all but one in a million
+# digests with the default SEND_RETRY_ATTEMPTS (12).
+MAX_SEND_RETRIES = settings.SEND_RETRY_ATTEMPTS
 
 
 @shared_task(bind=True, max_retries=8)
 def ingest_daily(self) -> list[int]:
-    """Today's HF papers so far, yesterday's again (upvotes keep growing), and arXiv's feed.
-    A failed run is recorded, and the whole task is tried again in 15 minutes (up to 2 hours)."""
-    today = timezone.now().date()
-    with build_client(site_url=settings.SITE_URL) as client:
-        runs = [ingest_hf(client=client, day=today - timedelta(days=1)),
-                ingest_hf(client=client, day=today)]
-    with build_client(site_url=settings.SITE_URL, max_connections=1) as client:
-        runs.append(ingest_arxiv(feed=ArxivFeed(client), categories=settings.ARXIV_CATEGORIES,
-                                 keep=settings.ARXIV_ANNOUNCE_TYPES))
+    """Today's ingest (digest.ingest.today). A failed run is recorded, and the whole task is
+    tried again in 15 minutes (up to 2 hours)."""
+    runs = ingest_today(today=timezone.now().date())
     if any(run.status == IngestRun.Status.FAILED for run in runs):
         raise self.retry(countdown=15 * 60)
     return [run.pk for run in runs]
 
 
 @shared_task
-def ingest_hf_day(day: str) -> int:
-    """One Hugging Face day again (an operator's re-run from the admin)."""
-    with build_client(site_url=settings.SITE_URL) as client:
-        return ingest_hf(client=client, day=datetime.date.fromisoformat(day)).pk
-
-
-@shared_task
-def ingest_arxiv_feed(categories: list[str]) -> int:
-    with build_client(site_url=settings.SITE_URL, max_connections=1) as client:
-        return ingest_arxiv(feed=ArxivFeed(client), categories=categories,
-                            keep=settings.ARXIV_ANNOUNCE_TYPES).pk
+def ingest_run_again(run_id: int) -> int | None:
+    """An earlier run's request again (an operator's re-run from the admin)."""
+    run = IngestRun.objects.filter(pk=run_id).first()
+    again = ingest_again(run=run) if run else None
+    return again.pk if again else None
 
 
 def queue_sends(delivery_ids: list[int]) -> None:

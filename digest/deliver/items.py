@@ -7,14 +7,12 @@ from functools import lru_cache
 from django.db.models import TextField
 from django.db.models.functions import Cast
 
+from digest.memo import BoundedCache
 from digest.models import DeliveryItem, Paper
 
 # Papers loaded in this process, by id and version: a digest names 20 of an edition's
 # ~1,000 papers, so loading each once per process beats loading 20 per digest.
-_PAPERS: dict[tuple[int, str], Paper] = {}
-
-
-PAPERS_KEPT = 5000
+_PAPERS: BoundedCache[Paper] = BoundedCache(5000)
 
 
 def delivery_items(delivery_ids: list[int]) -> dict[int, list[tuple[Paper, list[dict]]]]:
@@ -29,11 +27,10 @@ def delivery_items(delivery_ids: list[int]) -> dict[int, list[tuple[Paper, list[
     missing = {paper_id for _, paper_id, version, _ in rows
                if (paper_id, version) not in _PAPERS}
     if missing:
-        if len(_PAPERS) + len(missing) > PAPERS_KEPT:
-            _PAPERS.clear()
+        _PAPERS.make_room(len(missing))
         for paper in Paper.objects.filter(pk__in=missing).annotate(
                 version=Cast("updated_at", as_text)):
-            _PAPERS[(paper.pk, paper.version)] = paper
+            _PAPERS.put((paper.pk, paper.version), paper)
     items: dict[int, list[tuple[Paper, list[dict]]]] = {pk: [] for pk in delivery_ids}
     for delivery_id, paper_id, version, reasons in rows:
         paper = _PAPERS.get((paper_id, version))

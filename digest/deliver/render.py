@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
 
+from digest.memo import BoundedCache
 from digest.models import Delivery, Paper
 from subscriptions.emails import subscriber_links
 from subscriptions.models import Subscriber
@@ -115,8 +116,7 @@ class Digest:
 
 # Cards rendered in this process, by paper and version: a worker renders each paper once
 # per run however many batches of digests it sends.
-_CARDS: dict[tuple, Card] = {}
-CARDS_KEPT = 5000
+_CARDS: BoundedCache[Card] = BoundedCache(5000)
 
 
 class Renderer:
@@ -127,17 +127,16 @@ class Renderer:
 
     def card(self, paper: Paper) -> Card:
         key = (paper.pk, paper.updated_at)
-        if key not in _CARDS:
+        found = _CARDS.get(key)
+        if found is None:
             context = {"paper": paper, "authors": short_authors(paper.authors),
                        "summary": summary_of(paper)}
             html = _inliner().inline_fragment(
                 render_to_string("emails/digest/card.html", context), _css("digest.css"))
             text = render_to_string("emails/digest/card.txt", context).strip()
-            if len(_CARDS) >= CARDS_KEPT:
-                _CARDS.clear()
-            _CARDS[key] = Card(html=html, text=text)
+            found = _CARDS.put(key, Card(html=html, text=text))
             self.renders += 1
-        return _CARDS[key]
+        return found
 
     def digest(self, *, edition: date, email: str, items: list[tuple[Paper, list[dict]]],
                links: dict[str, str], kind: str = "mail") -> Digest:

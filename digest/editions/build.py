@@ -16,6 +16,7 @@ from digest.match.index import PaperIndex
 from digest.match.inputs import paper_docs, papers_between, readers_for, topic_lines
 from digest.match.matching import Matches, match
 from digest.match.readers import compile_readers
+from digest.memo import BoundedCache
 from digest.models import Delivery, DeliveryItem
 from subscriptions.models import Subscriber
 
@@ -57,19 +58,14 @@ def edition_matches(*, edition: date, subscribers: QuerySet[Subscriber],
 # The edition's index, per process: a worker's build tasks (2,000 readers each) share it and
 # what it has learned (each line's papers, each reason). Rebuilt when a paper of the window
 # is added, removed or changed (every change moves updated_at).
-_INDEXES: dict[tuple, PaperIndex] = {}
-INDEXES_KEPT = 4  # a Monday has a daily and a weekly window
+_INDEXES: BoundedCache[PaperIndex] = BoundedCache(4)  # Mondays: a daily and a weekly window
 
 
 def paper_index(*, since: date, until: date) -> PaperIndex:
     papers = papers_between(since=since, until=until)
     state = papers.aggregate(count=Count("pk"), changed=Max("updated_at"))
     key = (since, until, state["count"], state["changed"])
-    if key not in _INDEXES:
-        if len(_INDEXES) >= INDEXES_KEPT:
-            _INDEXES.clear()
-        _INDEXES[key] = PaperIndex(paper_docs(papers))
-    return _INDEXES[key]
+    return _INDEXES.remember(key, lambda: PaperIndex(paper_docs(papers)))
 
 
 def deliveries_build(*, edition: date, subscribers: QuerySet[Subscriber],

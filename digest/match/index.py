@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from digest.memo import BoundedCache
 from subscriptions.filters import ANY, Query, Term, tokenize
 
 # Fields searched by each kind of term. Each field holds segments (the title, the abstract,
@@ -107,11 +108,10 @@ class PaperIndex:
             for category in {c.lower() for c in paper.categories}:
                 self.category_bits[category] = self.category_bits.get(category, 0) | bit
         self.sorted_words = {name: sorted(words) for name, words in self.word_bits.items()}
-        self.kept = kept
-        self._term_cache: dict[tuple, tuple[int, int]] = {}
-        self._line_cache: dict[tuple, tuple[int, int]] = {}
-        self._words_cache: dict[tuple, list[str]] = {}
-        self._reason_cache: dict[tuple, str] = {}
+        self._term_cache: BoundedCache[tuple[int, int]] = BoundedCache(kept)
+        self._line_cache: BoundedCache[tuple[int, int]] = BoundedCache(kept)
+        self._words_cache: BoundedCache[list[str]] = BoundedCache(WHY_KEPT)
+        self._reason_cache: BoundedCache[str] = BoundedCache(WHY_KEPT)
 
     def __len__(self) -> int:
         return len(self.papers)
@@ -156,14 +156,11 @@ class PaperIndex:
                  if kind == "stem" else f"{re.escape(value)}[^ ]*" for kind, value in slots]
         return re.compile(f" {' '.join(parts)} ")
 
-    def _keep(self, cache: dict) -> None:
-        if self.kept is not None and len(cache) >= self.kept:
-            cache.clear()
-
     def term_bits(self, term: Term, budget: Budget | None = None) -> tuple[int, int]:
         """(papers the term matches, papers where it matches in the title)."""
         key = (term.field, term.slots, term.category)
-        if key not in self._term_cache:
+        found = self._term_cache.get(key)
+        if found is None:
             if term.field == "cat":
                 result = (self.category_bits.get(term.category, 0), 0)
             else:
@@ -174,16 +171,16 @@ class PaperIndex:
                     if name == "title":
                         title = bits
                 result = (matched, title)
-            self._keep(self._term_cache)
-            self._term_cache[key] = result
-        return self._term_cache[key]
+            found = self._term_cache.put(key, result)
+        return found
 
     def line_bits(self, query: Query, budget: Budget | None = None) -> tuple[int, int]:
         """(papers the line matches, those of them where a positive term is in the title).
         A group `a OR b` matches where either does, and hits the title where either does.
         With a budget, the work not cached yet is charged to it (TooMuchWork when spent)."""
         key = query.key
-        if key not in self._line_cache:
+        found = self._line_cache.get(key)
+        if found is None:
             matched, title = self.all_bits, 0
             for group in query.groups:
                 group_matched, group_title = self.term_bits(group[0], budget)
@@ -195,9 +192,8 @@ class PaperIndex:
                 title |= group_title
             for term in query.negatives:
                 matched &= ~self.term_bits(term, budget)[0]
-            self._keep(self._line_cache)
-            self._line_cache[key] = (matched, title & matched)
-        return self._line_cache[key]
+            found = self._line_cache.put(key, (matched, title & matched))
+        return found
 
     def explanation_steps(self, query: Query, position: int) -> int:
         """What matched_words costs for this line and paper, unless it is cached."""
@@ -210,11 +206,10 @@ class PaperIndex:
         """The paper's words that the line's positive terms matched, in order of first use.
         Cached: thousands of readers share a line, and each digest asks for its papers."""
         key = (query.key, position)
-        if key not in self._words_cache:
-            if len(self._words_cache) >= WHY_KEPT:  # bounded: a worker's memory stays flat
-                self._words_cache.clear()
-            self._words_cache[key] = self._matched_words(query, position)
-        return self._words_cache[key]
+        found = self._words_cache.get(key)
+        if found is None:
+            found = self._words_cache.put(key, self._matched_words(query, position))
+        return found
 
     def reason_json(self, query: Query, position: int) -> str:
         """{"line": ..., "words": [...]}: why the paper at `position` matched the line, as
@@ -222,10 +217,8 @@ class PaperIndex:
         key = (query.text, position)
         found = self._reason_cache.get(key)
         if found is None:
-            if len(self._reason_cache) >= WHY_KEPT:
-                self._reason_cache.clear()
-            found = self._reason_cache[key] = json.dumps(
-                {"line": query.text, "words": self.matched_words(query, position)})
+            found = self._reason_cache.put(key, json.dumps(
+                {"line": query.text, "words": self.matched_words(query, position)}))
         return found
 
     def _matched_words(self, query: Query, position: int) -> list[str]:

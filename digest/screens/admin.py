@@ -12,7 +12,7 @@ from digest.deliver.samples import digest_send_test
 from digest.deliver.state import deliveries_retry
 from digest.models import Delivery, DeliveryItem, IngestRun, Paper
 from digest.screens.topic_counts import topic_matches_last_week
-from digest.tasks import ingest_arxiv_feed, ingest_hf_day, queue_sends
+from digest.tasks import ingest_run_again, queue_sends
 from subscriptions.admin import SubscriberAdmin, TopicAdmin
 from subscriptions.models import Subscriber, Topic
 
@@ -85,13 +85,9 @@ class IngestRunAdmin(admin.ModelAdmin):
     @admin.action(description="Run the same ingest again")
     def rerun(self, request, queryset):
         queued = 0
-        for run in queryset:
-            if run.source == IngestRun.Source.HF and "date" in run.request:
-                ingest_hf_day.delay(run.request["date"])
-            elif run.source == IngestRun.Source.ARXIV and "categories" in run.request:
-                ingest_arxiv_feed.delay(run.request["categories"])
-            else:
-                continue  # a file run: the file was the operator's, not ours to reread
+        for run in queryset.exclude(source=IngestRun.Source.FILE):
+            # (a file run is skipped: the file was the operator's, not ours to read again)
+            ingest_run_again.delay(run.pk)
             self.log_change(request, run, "Queued the same ingest again.")
             queued += 1
         self.message_user(request, f"Queued {queued} ingest run{'s' if queued != 1 else ''} "

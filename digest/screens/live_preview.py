@@ -16,6 +16,7 @@ from digest.match.index import Budget, PaperIndex, TooMuchWork
 from digest.match.inputs import author_line, paper_docs, papers_between, topic_lines
 from digest.match.matching import match
 from digest.match.readers import Reader, compile_readers
+from digest.memo import BoundedCache
 from digest.models import Paper
 from subscriptions.filters import FilterError, validate_interest_lines
 from subscriptions.models import Topic
@@ -28,7 +29,7 @@ PREVIEW_STEPS = 200_000
 TOO_BROAD = ("These lines are too broad to preview: use fewer lines, fewer phrases of common "
              "words, or longer prefixes before the *.")
 TERMS_KEPT = 5_000  # line and term results the preview's index keeps (about 10 MB)
-_index_cache: dict[tuple, PaperIndex] = {}
+_INDEX: BoundedCache[PaperIndex] = BoundedCache(1)  # the current window's only
 
 
 def recent_index() -> tuple[PaperIndex, dict]:
@@ -42,10 +43,8 @@ def recent_index() -> tuple[PaperIndex, dict]:
     since = until - timedelta(days=WINDOW_DAYS - 1)
     papers = papers_between(since=since, until=until)
     key = (since, until, *papers.aggregate(changed=Max("updated_at"), count=Count("pk")).values())
-    if key not in _index_cache:
-        _index_cache.clear()
-        _index_cache[key] = PaperIndex(paper_docs(papers), kept=TERMS_KEPT)
-    return _index_cache[key], {"since": since.isoformat(), "until": until.isoformat()}
+    index = _INDEX.remember(key, lambda: PaperIndex(paper_docs(papers), kept=TERMS_KEPT))
+    return index, {"since": since.isoformat(), "until": until.isoformat()}
 
 
 def preview_for(*, interests: str, authors: str, topic_slugs: list[str]) -> tuple[dict, int]:

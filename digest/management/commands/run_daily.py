@@ -6,25 +6,17 @@ failed (the digests went out with the papers stored).
 """
 
 import time
-from datetime import timedelta
 
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
 from config.commands import BaseCommand
-from digest.backoff import RetryPolicy
-from digest.ingest.runs import ingest_arxiv, ingest_hf
-from digest.ingest.sources.arxiv import ArxivFeed
-from digest.ingest.sources.http import build_client
+from digest.ingest.today import ingest_today
 from digest.management.commands.ingest import report_run
 from digest.models import IngestRun
 
 PARTLY_FAILED = 3
-# A command someone waits for: 4 tries per request, waits doubling from 1-2 s, at most 20 s
-# each, so at most a minute of waiting per request; a server asking for more fails it at once.
-INGEST_RETRIES = RetryPolicy(attempts=4, base=2.0, maximum=20.0)
 sleep = time.sleep  # waits between retries (tests put a recorder here)
 
 
@@ -56,12 +48,4 @@ class Command(BaseCommand):
 
     @staticmethod
     def ingest() -> list[IngestRun]:
-        today = timezone.now().date()
-        with build_client(site_url=settings.SITE_URL, timeout=15) as client:
-            runs = [ingest_hf(client=client, day=day, sleep=sleep, retries=INGEST_RETRIES)
-                    for day in (today - timedelta(days=1), today)]
-        with build_client(site_url=settings.SITE_URL, timeout=15, max_connections=1) as client:
-            runs.append(ingest_arxiv(feed=ArxivFeed(client, sleep=sleep, retries=INGEST_RETRIES),
-                                     categories=settings.ARXIV_CATEGORIES,
-                                     keep=settings.ARXIV_ANNOUNCE_TYPES))
-        return runs
+        return ingest_today(today=timezone.now().date(), sleep=sleep)
