@@ -246,3 +246,15 @@ def _term(raw: str, *, field: str, negated: bool, quoted: bool, written: str) ->
     if is_prefix:
         slots[-1] = ("prefix", words[-1][0])
     return Term(field=field, slots=tuple(slots), negated=negated, text=written)
+
+
+def author_line(name: str) -> str:
+    """An author to follow is the line author:"Full Name"."""
+    return f'author:"{name.replace(chr(34), "")}"'
+
+
+def reader_lines(*, interests: str, authors: str) -> tuple[str, ...]:
+    """A reader's own lines, as the matcher takes them: each interest line, then an
+    author:"..." line per author they follow (one name per line of `authors`)."""
+    return (tuple(line.strip() for line in interests.splitlines() if line.strip())
+            + tuple(author_line(name.strip()) for name in authors.splitlines() if name.strip()))

@@ -6,10 +6,11 @@ from datetime import date
 import httpx
 import pytest
 
-from digest.ingest.runs import ingest, ingest_arxiv, ingest_hf, papers_upsert
+from digest.ingest.runs import ingest, ingest_arxiv, ingest_hf
 from digest.ingest.sources import hf_daily
 from digest.ingest.sources.arxiv import ArxivFeed, parse_feed
 from digest.ingest.sources.records import MAX_LENGTHS, Listing, PaperRecord
+from digest.ingest.upsert import papers_upsert
 from digest.models import IngestRun, Paper
 from tests.sources import FakeInternet, atom_file, data, json_file
 

@@ -1,4 +1,5 @@
-"""Read-only queries: papers and subscribers in the shapes the views and the matcher need."""
+"""What matching reads from the database: the papers of an edition's window, each topic's lines,
+and every reader's lines, topics, limits and what they were sent before."""
 
 from collections import defaultdict
 from collections.abc import Iterable
@@ -9,20 +10,8 @@ from django.db.models import Q, QuerySet
 from digest.match.index import PaperDoc
 from digest.match.readers import Reader
 from digest.models import DeliveryItem, Paper
+from subscriptions.filters import reader_lines
 from subscriptions.models import Subscriber, Topic
-
-
-def paper_latest_featured_day() -> date | None:
-    return (
-        Paper.objects.filter(featured_on__isnull=False)
-        .order_by("-featured_on")
-        .values_list("featured_on", flat=True)
-        .first()
-    )
-
-
-def papers_featured_on(*, day: date) -> QuerySet[Paper]:
-    return Paper.objects.filter(featured_on=day).order_by("-upvotes", "arxiv_id")
 
 
 def papers_between(*, since: date | None = None, until: date | None = None) -> QuerySet[Paper]:
@@ -45,11 +34,6 @@ def paper_docs(papers: QuerySet[Paper]) -> list[PaperDoc]:
         for pk, title, abstract, authors, categories, keywords, upvotes, featured_on, announced_on
         in papers.values_list(*fields).iterator(chunk_size=2000)
     ]
-
-
-def author_line(name: str) -> str:
-    """An author to follow is the line author:"Full Name"."""
-    return f'author:"{name.replace(chr(34), "")}"'
 
 
 def topic_lines(topics: QuerySet[Topic] | None = None) -> dict[str, list[str]]:
@@ -80,8 +64,7 @@ def readers_for(subscribers: QuerySet[Subscriber], *, paper_keys: Iterable[int])
     return [
         Reader(
             key=pk,
-            lines=tuple(line.strip() for line in interests.splitlines() if line.strip())
-            + tuple(author_line(a.strip()) for a in authors.splitlines() if a.strip()),
+            lines=reader_lines(interests=interests, authors=authors),
             topics=tuple(topics_of.get(pk, ())),
             min_upvotes=min_upvotes,
             limit=limit,

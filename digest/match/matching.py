@@ -16,13 +16,14 @@ Ranking (docs/filters.md): title hits first, then more matched lines, then upvot
 """
 
 import logging
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from digest.match.index import Budget, PaperIndex, spend
-from digest.match.readers import EVERYTHING, CompiledReaders
+from digest.match.readers import EVERYTHING, CompiledReaders, Reader, compile_readers
 from digest.match.topk import TITLE_LEVEL, Ranked, rank_group, words_of
 
 log = logging.getLogger(__name__)
@@ -90,13 +91,14 @@ class Matches:
         return items
 
 
-def line_tables(readers: CompiledReaders, index: PaperIndex, words: int):
+def line_tables(readers: CompiledReaders, index: PaperIndex, words: int,
+                budget: Budget | None = None):
     """(columns x words) bitsets: papers each column matches, and where it hits the title."""
     lines = np.zeros((1 + len(readers.lines), words), dtype=np.uint64)
     titles = np.zeros_like(lines)
     lines[EVERYTHING] = words_of(index.all_bits, words)
     for column, query in enumerate(readers.lines, start=1):
-        matched, title = index.line_bits(query)
+        matched, title = index.line_bits(query, budget)
         lines[column] = words_of(matched, words)
         titles[column] = words_of(title, words)
     return lines, titles
@@ -112,11 +114,13 @@ def valid_papers(readers: CompiledReaders, index: PaperIndex, words: int):
     return table, which
 
 
-def match(readers: CompiledReaders, index: PaperIndex, *, threads: int = 2) -> Matches:
+def match(readers: CompiledReaders, index: PaperIndex, *, threads: int = 2,
+          budget: Budget | None = None) -> Matches:
     """Rank every reader's papers. Readers with the same number of lines are ranked
-    together in chunks; numpy releases the GIL, so chunks run on `threads` cores."""
+    together in chunks; numpy releases the GIL, so chunks run on `threads` cores. With a
+    budget, evaluating the lines is charged to it (TooMuchWork when spent)."""
     words = max(1, (len(index) + 63) // 64)
-    lines, titles = line_tables(readers, index, words)
+    lines, titles = line_tables(readers, index, words, budget)
     valid_table, valid_of = valid_papers(readers, index, words)
     matrix = readers.matrix
     line_counts = np.diff(matrix.indptr)
@@ -153,3 +157,10 @@ def match(readers: CompiledReaders, index: PaperIndex, *, threads: int = 2) -> M
     return Matches(readers=readers, index=index, starts=starts, counts=counts,
                    positions=np.concatenate(positions or [np.empty(0, np.int64)]),
                    levels=np.concatenate(levels or [np.empty(0, np.int64)]))
+
+
+def match_few(readers: list[Reader], index: PaperIndex, *, topics: Mapping[str, Sequence[str]],
+              budget: Budget | None = None) -> Matches:
+    """A handful of readers matched in this thread: a preview, a topic's count, the match
+    command, an operator's sample digest."""
+    return match(compile_readers(readers, topics=topics), index, threads=1, budget=budget)

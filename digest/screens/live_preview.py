@@ -13,12 +13,12 @@ from django.core.validators import slug_re
 from django.db.models import Count, Max
 
 from digest.match.index import Budget, PaperIndex, TooMuchWork
-from digest.match.inputs import author_line, paper_docs, papers_between, topic_lines
-from digest.match.matching import match
-from digest.match.readers import Reader, compile_readers
+from digest.match.inputs import paper_docs, papers_between, topic_lines
+from digest.match.matching import match_few
+from digest.match.readers import Reader
 from digest.memo import BoundedCache
 from digest.models import Paper
-from subscriptions.filters import FilterError, validate_interest_lines
+from subscriptions.filters import MAX_LINES, FilterError, reader_lines, validate_interest_lines
 from subscriptions.models import Topic
 
 WINDOW_DAYS = 7
@@ -50,10 +50,11 @@ def recent_index() -> tuple[PaperIndex, dict]:
 def preview_for(*, interests: str, authors: str, topic_slugs: list[str]) -> tuple[dict, int]:
     """(JSON-ready answer, HTTP status)."""
     try:
-        lines = validate_interest_lines(interests).splitlines()
+        interests = validate_interest_lines(interests)
     except FilterError as error:
         return {"error": str(error)}, 400
-    lines += [author_line(name.strip()) for name in authors.splitlines()[:20] if name.strip()]
+    lines = list(reader_lines(interests=interests,
+                              authors="\n".join(authors.splitlines()[:MAX_LINES])))
     # Topic slugs as the form sends them; anything that cannot be a slug (too long, a NUL
     # PostgreSQL would refuse) is ignored.
     slugs = [value for value in topic_slugs[:50]
@@ -61,14 +62,14 @@ def preview_for(*, interests: str, authors: str, topic_slugs: list[str]) -> tupl
     topics = topic_lines(Topic.objects.filter(slug__in=slugs, is_active=True))
     index, window = recent_index()
     everything = not lines and not topics
-    readers = compile_readers([Reader(key=0, lines=tuple(lines), topics=tuple(topics),
-                                      limit=SHOWN)], topics=topics)
     budget = Budget(PREVIEW_STEPS)
     try:
+        matches = match_few([Reader(key=0, lines=tuple(lines), topics=tuple(topics),
+                                    limit=SHOWN)], index, topics=topics, budget=budget)
         matched = 0  # every paper any of the lines matches, counted without ranking them all
-        for query in readers.lines:
-            matched |= index.line_bits(query, budget)[0]
-        ranked = match(readers, index, threads=1).ranked(0, budget) if len(index) else []
+        for query in matches.readers.lines:
+            matched |= index.line_bits(query)[0]  # evaluated (and charged) by the match
+        ranked = matches.ranked(0, budget) if len(index) else []
     except TooMuchWork:
         return {"error": TOO_BROAD}, 400
     papers = {paper.pk: paper for paper in Paper.objects.filter(pk__in=[r.key for r in ranked])}

@@ -1,8 +1,8 @@
 """How much each catalog topic would bring: its matches among the last week's papers."""
 
 from digest.match.inputs import topic_lines
-from digest.match.matching import match
-from digest.match.readers import Reader, compile_readers
+from digest.match.matching import match_few
+from digest.match.readers import Reader
 from digest.screens.live_preview import recent_index
 
 
@@ -13,5 +13,5 @@ def topic_matches_last_week() -> dict[str, int]:
     if not len(index) or not lines:
         return {slug: 0 for slug in lines}
     readers = [Reader(key=n, topics=(slug,), limit=len(index)) for n, slug in enumerate(lines)]
-    matches = match(compile_readers(readers, topics=lines), index, threads=1)
+    matches = match_few(readers, index, topics=lines)
     return {slug: int(matches.counts[n]) for n, slug in enumerate(lines)}

@@ -11,8 +11,8 @@ from django_ratelimit.core import is_ratelimited
 
 from digest.deliver.items import delivery_items
 from digest.deliver.render import VIEW_SALT, Renderer, digest_for_browser
-from digest.match.inputs import paper_latest_featured_day, papers_featured_on
 from digest.models import Delivery
+from digest.screens.archive import paper_latest_featured_day, papers_featured_on
 from digest.screens.live_preview import preview_for
 from subscriptions.private_pages import token_page
 from subscriptions.visitors import ip_key

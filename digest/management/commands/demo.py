@@ -16,8 +16,8 @@ from digest.ingest.sources import hf_daily
 from digest.ingest.sources.files import read_listing_file
 from digest.ingest.sources.http import build_client
 from digest.ingest.sources.records import SourceError
-from digest.match.inputs import paper_latest_featured_day
 from digest.models import IngestRun, Paper
+from digest.screens.archive import paper_latest_featured_day
 from subscriptions.consent import subscriber_import
 from subscriptions.models import Subscriber, Topic
 from subscriptions.services import Preferences

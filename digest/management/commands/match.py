@@ -10,8 +10,8 @@ from config.commands import BaseCommand
 from digest.management.commands.ingest import parse_date
 from digest.match.index import PaperIndex
 from digest.match.inputs import paper_docs, papers_between
-from digest.match.matching import match
-from digest.match.readers import Reader, compile_readers
+from digest.match.matching import match_few
+from digest.match.readers import Reader
 from digest.models import Paper
 from subscriptions.filters import FilterError, parse_line
 
@@ -63,8 +63,8 @@ class Command(BaseCommand):
         until = parse_date(until, "--until") if until else None
         papers = papers_between(since=since, until=until)
         index = PaperIndex(paper_docs(papers))
-        readers = compile_readers([Reader(key=0, lines=(query.text,), limit=limit)], topics={})
-        ranked = match(readers, index).ranked(0)
+        ranked = match_few([Reader(key=0, lines=(query.text,), limit=limit)], index,
+                           topics={}).ranked(0)
         by_key = Paper.objects.in_bulk([paper.key for paper in ranked])
         rows = [
             {"arxiv_id": by_key[paper.key].arxiv_id, "title": by_key[paper.key].title,
