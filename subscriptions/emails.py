@@ -1,5 +1,8 @@
-"""The one place that builds email messages: three templates each (subject, text, HTML),
-CSS inlined for mail clients, headers, and Anymail tags and metadata."""
+"""The one place that builds email messages: three templates each (subject, text, HTML), in
+the one mail layout (emails/base.html), CSS inlined for mail clients by the one inliner here,
+headers, and Anymail tags and metadata."""
+
+from functools import cache
 
 import css_inline
 from anymail.message import AnymailMessage
@@ -9,7 +12,28 @@ from django.template.loader import render_to_string
 from subscriptions import tokens
 from subscriptions.models import SignupRequest, Subscriber
 
-_inliner = css_inline.CSSInliner(keep_style_tags=True)  # keep @media rules for dark mode
+
+@cache
+def stylesheet(name: str) -> str:
+    """A stylesheet of templates/, through the template loader, read once per process."""
+    return render_to_string(name)
+
+
+@cache
+def _inliner(extra_css: str) -> css_inline.CSSInliner:
+    # keep_style_tags: what cannot be inlined (@media: dark mode, narrow screens) stays.
+    return css_inline.CSSInliner(extra_css=extra_css or None, keep_style_tags=True)
+
+
+def inline(html: str, *, css: str = "") -> str:
+    """A mail page with its styles (its <style> and `css`) in style attributes, where mail
+    clients that drop <style> still see them."""
+    return _inliner(css).inline(html)
+
+
+def inline_fragment(fragment: str, *, css: str) -> str:
+    """A piece of a mail page (a paper's card), styled by `css` in style attributes."""
+    return _inliner("").inline_fragment(fragment, css)
 
 
 def message_build(*, template: str, to: str, context: dict | None = None,
@@ -24,7 +48,7 @@ def message_build(*, template: str, to: str, context: dict | None = None,
     if text is None:
         text = render_to_string(f"emails/{template}/body.txt", context)
     if html is None:
-        html = _inliner.inline(render_to_string(f"emails/{template}/body.html", context))
+        html = inline(render_to_string(f"emails/{template}/body.html", context))
     message = AnymailMessage(
         subject=" ".join(subject.split()),
         body=text,

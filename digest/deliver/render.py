@@ -8,9 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
-from pathlib import Path
 
-import css_inline
 from django.conf import settings
 from django.core import signing
 from django.template.loader import render_to_string
@@ -19,35 +17,22 @@ from django.utils.html import escape
 
 from digest.memo import BoundedCache
 from digest.models import Delivery, Paper
-from subscriptions.emails import subscriber_links
+from subscriptions.emails import inline, inline_fragment, stylesheet, subscriber_links
 from subscriptions.models import Subscriber
 
-TEMPLATES = Path(settings.BASE_DIR) / "templates" / "emails" / "digest"
 MAX_HTML_BYTES = 100_000  # Gmail clips messages over 102 KB
 SUMMARY_CHARS = 320
-
-
-def _css(name: str) -> str:
-    return (TEMPLATES / name).read_text()
-
-
-@cache
-def _inliner() -> css_inline.CSSInliner:
-    return css_inline.CSSInliner(extra_css=_css("digest.css"), keep_style_tags=True)
-
-
-FOOTERS = {"mail": re.compile(r"<!--WEB-->.*?<!--/WEB-->", re.DOTALL),
-           "web": re.compile(r"<!--MAIL-->.*?<!--/MAIL-->", re.DOTALL)}
+DIGEST_CSS = "emails/digest/digest.css"
 
 
 @cache
 def skeleton(kind: str = "mail") -> str:
-    """The digest page with [[placeholders]], CSS inlined; dark mode stays in <style>.
-    "mail" has the reader's own links in its footer; "web" (the browser view, which anyone
-    holding a forwarded digest can open) has none, only a way to have them mailed."""
-    page = FOOTERS[kind].sub("", (TEMPLATES / "skeleton.html").read_text())
-    page = page.replace("/*CSS*/", "").replace("/*DARK*/", _css("dark.css"))
-    return _inliner().inline(page)
+    """The digest page (emails/digest/page.html, in the mail layout) with [[placeholders]],
+    CSS inlined. "mail" has the reader's own links in its footer; "web" (the browser view,
+    which anyone holding a forwarded digest can open) has none, only a way to have them
+    mailed."""
+    return inline(render_to_string("emails/digest/page.html", {"kind": kind}),
+                  css=stylesheet(DIGEST_CSS))
 
 
 @cache
@@ -73,7 +58,7 @@ def subject_of(edition: date, count: int, first_title: str) -> str:
 
 @cache
 def _styled(fragment: str) -> str:
-    return _inliner().inline_fragment(fragment, _css("digest.css"))
+    return inline_fragment(fragment, css=stylesheet(DIGEST_CSS))
 
 
 def _tag(name: str, css_class: str = "") -> tuple[str, str]:
@@ -131,8 +116,8 @@ class Renderer:
         if found is None:
             context = {"paper": paper, "authors": short_authors(paper.authors),
                        "summary": summary_of(paper)}
-            html = _inliner().inline_fragment(
-                render_to_string("emails/digest/card.html", context), _css("digest.css"))
+            html = inline_fragment(render_to_string("emails/digest/card.html", context),
+                                   css=stylesheet(DIGEST_CSS))
             text = render_to_string("emails/digest/card.txt", context).strip()
             found = _CARDS.put(key, Card(html=html, text=text))
             self.renders += 1
