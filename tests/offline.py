@@ -21,11 +21,13 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command, execute_from_command_line
 
+    from digest.ingest import today
     from digest.management.commands import ingest, run_daily
 
-    for command in (ingest, run_daily):
-        command.build_client = lambda **options: httpx.Client(
+    for module in (ingest, today):
+        module.build_client = lambda **options: httpx.Client(
             transport=httpx.MockTransport(refuse))
+    for command in (ingest, run_daily):
         command.sleep = lambda seconds: None
     call_command("migrate", verbosity=0)
     execute_from_command_line(["manage.py", *sys.argv[1:]])

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def internet(monkeypatch):
     fake = FakeInternet()
-    for module in ("digest.tasks", "digest.management.commands.demo"):
+    for module in ("digest.ingest.today", "digest.management.commands.demo"):
         monkeypatch.setattr(f"{module}.build_client", lambda **options: fake.client())
     return fake
 

@@ -249,7 +249,7 @@ def test_run_daily_ingests_then_sends(monkeypatch, readers):
     internet.queue("huggingface.co", json_file("hf_day_page0.json"),
                    json_file("hf_day_page1.json"))
     internet.queue("rss.arxiv.org", atom_file("arxiv_cs_lg_cl.xml"))
-    monkeypatch.setattr("digest.management.commands.run_daily.build_client",
+    monkeypatch.setattr("digest.ingest.today.build_client",
                         lambda **options: internet.client())
     out = StringIO()
     call_command("run_daily", "--date", EDITION.isoformat(), stdout=out)
@@ -266,7 +266,7 @@ def test_run_daily_sends_nothing_when_every_source_is_down_unless_told_to_skip_i
     from tests.sources import FakeInternet
 
     unreachable = FakeInternet()  # nothing queued: every request fails to connect
-    monkeypatch.setattr("digest.management.commands.run_daily.build_client",
+    monkeypatch.setattr("digest.ingest.today.build_client",
                         lambda **options: unreachable.client())
     monkeypatch.setattr("digest.management.commands.run_daily.sleep", lambda seconds: None)
     out, err = StringIO(), StringIO()

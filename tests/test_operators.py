@@ -214,7 +214,7 @@ def test_failed_deliveries_are_retried_through_the_sender(staff_client, world):
 def test_an_ingest_run_can_be_run_again(staff_client, world, monkeypatch):
     internet = FakeInternet()
     internet.queue("huggingface.co", json_file("hf_day_page1.json"))
-    monkeypatch.setattr("digest.tasks.build_client", lambda **options: internet.client())
+    monkeypatch.setattr("digest.ingest.today.build_client", lambda **options: internet.client())
     run = IngestRun.objects.create(source="hf", request={"date": "2026-11-19"}, status="failed",
                                    error="timed out")
     act(staff_client, IngestRun, "rerun", [run])

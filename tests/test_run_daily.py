@@ -12,7 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from digest.management.commands.run_daily import INGEST_RETRIES
+from digest.ingest.today import ingest_retry_policy
 from digest.models import Delivery, IngestRun
 from tests.delivery_fixtures import EDITION, make_reader
 from tests.sources import FakeInternet, atom_file, json_file
@@ -33,7 +33,7 @@ def sleeps(monkeypatch):
 def internet(monkeypatch, sleeps, settings):
     settings.ARXIV_CATEGORIES = ["cs.LG", "cs.CL"]
     fake = FakeInternet()
-    monkeypatch.setattr("digest.management.commands.run_daily.build_client",
+    monkeypatch.setattr("digest.ingest.today.build_client",
                         lambda **options: fake.client())
     return fake
 
@@ -92,7 +92,7 @@ def test_with_the_network_down_the_waits_grow_and_stay_bounded(internet, sleeps)
     for waits in (hf_waits[:3], hf_waits[3:]):  # each HF day: 1-2 s, 2-4 s, 4-8 s
         assert all(2 ** n <= wait <= 2 ** (n + 1) for n, wait in enumerate(waits))
     assert len(arxiv_waits) == 3 and min(arxiv_waits) >= 3.0  # arXiv: never under 3 s
-    assert sum(sleeps) <= 3 * INGEST_RETRIES.longest_wait  # 3 minutes at the very worst
+    assert sum(sleeps) <= 3 * ingest_retry_policy().longest_wait  # 3 minutes at the very worst
 
 
 def test_with_every_source_down_it_sends_nothing_and_exits_1(internet, papers):
