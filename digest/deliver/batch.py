@@ -1,7 +1,5 @@
-"""Running editions: build the due rows, then send them, in-process or through Celery.
-
-Shared by the Celery tasks and the commands, so both go through the same service functions.
-"""
+"""A batch of digests sent one by one on one ESP connection, cards rendered once: what a send
+task (100 digests) and the send_digests command run."""
 
 import logging
 import time

@@ -1,3 +1,6 @@
+"""The public papers pages (the latest day, a day's archive), the live preview's answers, and
+a delivered digest in the browser."""
+
 import uuid
 from datetime import date
 
