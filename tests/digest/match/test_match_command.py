@@ -16,7 +16,7 @@ from digest.models import Delivery, DeliveryItem, Paper
 from subscriptions.models import Subscriber, Topic
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ nothing is imported to check it."""
 import ast
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("config", "digest", "subscriptions")
 
 # Bottom to top; a module may import its own layer (without a cycle) or any layer below.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.mail import EmailMultiAlternatives, get_connection, send_mail
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 # pytest-django swaps EMAIL_BACKEND for locmem; these tests name the outbox backend.
 OUTBOX = "digest.deliver.outbox.OutboxEmailBackend"
 

@@ -15,9 +15,8 @@ from django.utils import timezone
 
 from subscriptions import tokens
 from subscriptions.models import SignupRequest, Subscriber
-from tests.proxy import AppendingProxy
-from tests.test_stack import free_port
-from tests.workers import ROOT, database_url_for_worker, wait_until
+from tests.system.proxy import AppendingProxy
+from tests.workers import ROOT, database_url_for_worker, free_port, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

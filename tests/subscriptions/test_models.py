@@ -1,9 +1,8 @@
-import datetime
+"""The readers' records: one subscriber per mailbox, a status always, and the topic catalog."""
 
 import pytest
 from django.db import IntegrityError, transaction
 
-from digest.models import Delivery
 from subscriptions.models import Subscriber, Topic
 
 pytestmark = pytest.mark.django_db
@@ -29,16 +28,6 @@ def test_a_subscriber_has_a_random_token_and_must_say_how_it_came_to_be():
 def test_the_database_refuses_a_send_hour_past_23():
     with pytest.raises(IntegrityError), transaction.atomic():
         Subscriber.objects.create(email="late@example.org", status="active", send_hour=24)
-
-
-def test_one_delivery_per_subscriber_and_edition():
-    reader = Subscriber.objects.create(email="a@example.org", status=Subscriber.Status.ACTIVE)
-    day = datetime.date(2026, 11, 23)
-    Delivery.objects.create(subscriber=reader, edition=day)
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Delivery.objects.create(subscriber=reader, edition=day)
-    Delivery.objects.create(subscriber=reader, edition=day + datetime.timedelta(days=1))
-    assert Delivery.objects.count() == 2
 
 
 def test_the_topic_catalog_is_seeded_with_real_ml_topics():

@@ -18,7 +18,7 @@ from subscriptions.models import MailEvent, Subscriber
 from tests.delivery_fixtures import make_reader
 
 pytestmark = pytest.mark.django_db
-DATA = Path(__file__).parent / "data" / "webhooks"
+DATA = Path(__file__).resolve().parents[1] / "data" / "webhooks"
 SECRET = "hook-user:hook-password"
 SIGNING_KEY = "key-mailgun-webhook-signing-0123456789"
 DAY = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)

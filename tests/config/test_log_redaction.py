@@ -14,8 +14,7 @@ from django.conf import settings
 from django.urls import get_resolver
 
 from config.log_redaction import TOKEN_ROUTES, RedactTokens, text_redact
-from tests.test_stack import free_port
-from tests.workers import ROOT, wait_until
+from tests.workers import ROOT, free_port, wait_until
 
 TOKEN = "eyJzIjoiYWRhIn0:1vQ3zX:AbCdEf-GhIjKl_MnOpQr"
 

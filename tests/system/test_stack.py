@@ -6,7 +6,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import uuid
@@ -17,7 +16,7 @@ import psycopg
 import pytest
 
 from tests.conftest import service_missing
-from tests.workers import ROOT, wait_until
+from tests.workers import ROOT, free_port, wait_until
 
 pytestmark = pytest.mark.services
 SEED = """
@@ -34,12 +33,6 @@ for email, interests in [("ada@example.org", "sparse autoencoder"),
     Subscriber.objects.create(email=email, status="active", interests=interests,
                               timezone="UTC", send_hour=now.hour, consent_at=now)
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from tests.delivery_fixtures import EDITION, make_reader
 from tests.sources import FakeInternet, atom_file, json_file
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 HF, ARXIV = "huggingface.co", "rss.arxiv.org"
 
 

@@ -14,7 +14,7 @@ from digest.models import IngestRun, Paper
 from tests.sources import DATA, FakeInternet, atom_file, json_file
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 
 from subscriptions.esp_events import Kind, esp_event_classify
 
-DATA = Path(__file__).parent / "data" / "webhooks"
+DATA = Path(__file__).resolve().parents[1] / "data" / "webhooks"
 
 
 def postmark(name: str, **fields) -> dict:

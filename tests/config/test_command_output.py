@@ -18,7 +18,7 @@ from django.core.management import call_command, get_commands, load_command_clas
 
 from config.commands import BaseCommand
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CSV = "email,interests\nada@example.org,diffusion\nnot-an-address,x\nbob@example.org,speech\n"
 
 
