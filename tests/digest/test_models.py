@@ -6,13 +6,13 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from digest.models import Delivery
-from subscriptions.models import Subscriber
+from tests.subscriptions.factories import SubscriberFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_one_delivery_per_subscriber_and_edition():
-    reader = Subscriber.objects.create(email="a@example.org", status=Subscriber.Status.ACTIVE)
+    reader = SubscriberFactory()
     day = datetime.date(2026, 11, 23)
     Delivery.objects.create(subscriber=reader, edition=day)
     with pytest.raises(IntegrityError), transaction.atomic():

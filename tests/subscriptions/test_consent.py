@@ -11,7 +11,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from digest.models import Delivery, IngestRun
+from digest.models import Delivery
 from subscriptions import tokens
 from subscriptions.consent import (
     operator,
@@ -20,10 +20,17 @@ from subscriptions.consent import (
     subscriber_lift_suppression,
     subscriber_suppress,
 )
-from subscriptions.models import ErasedAddress, HistoryEntry, MailEvent, SignupRequest, Subscriber
+from subscriptions.models import ErasedAddress, Subscriber
 from subscriptions.retention import signup_requests_purge
 from subscriptions.services import Preferences
 from subscriptions.spreadsheets import cell_restore, cell_safe
+from tests.digest.factories import DeliveryFactory, IngestRunFactory
+from tests.subscriptions.factories import (
+    HistoryEntryFactory,
+    MailEventFactory,
+    SignupRequestFactory,
+    SubscriberFactory,
+)
 from tests.web import last_mail_to, links_in, signup_data, tamper
 
 pytestmark = pytest.mark.django_db
@@ -32,8 +39,8 @@ OPS = operator("operator")
 
 @pytest.fixture
 def unsubscribed():
-    reader = Subscriber.objects.create(email="ada@example.org", status="unsubscribed",
-                                       interests="diffusion", consent_ip="192.0.2.1")
+    reader = SubscriberFactory(email="ada@example.org", status="unsubscribed",
+                               interests="diffusion", consent_ip="192.0.2.1")
     return reader
 
 
@@ -75,7 +82,7 @@ def test_only_the_owners_confirmation_brings_an_opt_out_back(client, unsubscribe
     ("active", "active"), ("unsubscribed", "unsubscribed"), ("bounced", "bounced"),
     ("complained", "complained")])
 def test_lifting_a_suppression_returns_the_reader_to_where_they_were(before, after_lift):
-    reader = Subscriber.objects.create(email="r@example.org", status=before)
+    reader = SubscriberFactory(email="r@example.org", status=before)
     now = timezone.now()
     assert subscriber_suppress(subscriber=reader, actor=OPS, reason="abuse report", now=now)
     assert subscriber_lift_suppression(subscriber=reader, actor=OPS, reason="sorted out",
@@ -88,7 +95,7 @@ def test_lifting_a_suppression_returns_the_reader_to_where_they_were(before, aft
 
 
 def test_a_suppression_older_than_the_history_never_lifts_to_active():
-    reader = Subscriber.objects.create(email="r@example.org", status="suppressed")
+    reader = SubscriberFactory(email="r@example.org", status="suppressed")
     subscriber_lift_suppression(subscriber=reader, actor=OPS, reason="why not",
                                 now=timezone.now())
     reader.refresh_from_db()
@@ -96,8 +103,7 @@ def test_a_suppression_older_than_the_history_never_lifts_to_active():
 
 
 def test_asking_to_confirm_again_mails_an_opt_in_and_changes_nothing_until_confirmed(client):
-    reader = Subscriber.objects.create(email="r@example.org", status="bounced",
-                                       interests="diffusion")
+    reader = SubscriberFactory(email="r@example.org", status="bounced", interests="diffusion")
     assert subscriber_ask_to_confirm(subscriber=reader, actor=OPS, reason="mailbox fixed",
                                      now=timezone.now())
     reader.refresh_from_db()
@@ -111,9 +117,9 @@ def test_asking_to_confirm_again_mails_an_opt_in_and_changes_nothing_until_confi
 
 
 def test_an_operators_suppression_is_not_undone_by_a_web_signup(client):
-    reader = Subscriber.objects.create(email="r@example.org", status="active")
+    reader = SubscriberFactory(email="r@example.org", status="active")
     client.post("/", signup_data("r@example.org"))  # active: a manage link, no request
-    request = SignupRequest.objects.create(email="r@example.org", requested_at=timezone.now())
+    request = SignupRequestFactory(email="r@example.org")
     subscriber_suppress(subscriber=reader, actor=OPS, reason="spam trap", now=timezone.now())
     mail.outbox.clear()
     client.post("/", signup_data("r@example.org"))
@@ -156,8 +162,8 @@ def test_the_change_page_acts_with_a_reason_and_shows_the_history(staff_client, 
 
 
 def test_the_admin_shows_no_token_or_signed_link(staff_client, unsubscribed):
-    HistoryEntry.objects.create(subscriber=unsubscribed, at=timezone.now(), actor="reader",
-                                action="unsubscribed", reason="link")
+    HistoryEntryFactory(subscriber=unsubscribed, actor="reader", action="unsubscribed",
+                        reason="link")
     page = staff_client.get(reverse("admin:subscriptions_subscriber_change",
                                     args=[unsubscribed.pk])).content.decode()
     assert unsubscribed.token not in page
@@ -166,7 +172,7 @@ def test_the_admin_shows_no_token_or_signed_link(staff_client, unsubscribed):
 
 def test_an_operator_can_send_a_fresh_manage_link(staff_client, unsubscribed):
     changelist = reverse("admin:subscriptions_subscriber_changelist")
-    bounced = Subscriber.objects.create(email="b@example.org", status="bounced")
+    bounced = SubscriberFactory(email="b@example.org", status="bounced")
     staff_client.post(changelist, {"action": "send_manage_link",
                                    "_selected_action": [unsubscribed.pk, bounced.pk]})
     [message] = mail.outbox  # the bounced address may not be mailed
@@ -175,10 +181,9 @@ def test_an_operator_can_send_a_fresh_manage_link(staff_client, unsubscribed):
 
 
 def test_audit_rows_cannot_be_deleted_in_the_admin(staff_client, unsubscribed):
-    delivery = Delivery.objects.create(subscriber=unsubscribed, edition=timezone.localdate(),
-                                       status="failed")
-    run = IngestRun.objects.create(source="hf", request={"date": "2026-11-20"})
-    event = MailEvent.objects.create(event_id="pm:1", event_type="bounced")
+    delivery = DeliveryFactory(subscriber=unsubscribed, status="failed")
+    run = IngestRunFactory()
+    event = MailEventFactory()
     for obj in (delivery, run, event, unsubscribed):
         opts = obj._meta
         delete = reverse(f"admin:{opts.app_label}_{opts.model_name}_delete", args=[obj.pk])
@@ -199,8 +204,8 @@ def test_a_nul_in_an_admin_list_filter_is_a_clear_400(staff_client, unsubscribed
 
 
 def test_the_csv_export_neutralises_spreadsheet_formulas(staff_client):
-    reader = Subscriber.objects.create(email="f@example.org", status="active",
-                                       interests='=HYPERLINK("http://evil","x")\n-robotics x')
+    reader = SubscriberFactory(email="f@example.org",
+                               interests='=HYPERLINK("http://evil","x")\n-robotics x')
     response = staff_client.post(reverse("admin:subscriptions_subscriber_changelist"),
                                  {"action": "export_csv", "_selected_action": [reader.pk]})
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
@@ -215,12 +220,10 @@ def test_the_csv_export_neutralises_spreadsheet_formulas(staff_client):
 
 
 def test_a_reader_downloads_everything_held_about_them(client, unsubscribed):
-    HistoryEntry.objects.create(subscriber=unsubscribed, at=timezone.now(), actor="reader",
-                                action="unsubscribed", reason="the unsubscribe link")
-    Delivery.objects.create(subscriber=unsubscribed, edition=timezone.localdate(),
-                            status="sent")
-    MailEvent.objects.create(event_id="pm:9", event_type="deferred", subscriber=unsubscribed,
-                             description="mailbox full")
+    HistoryEntryFactory(subscriber=unsubscribed, actor="reader", action="unsubscribed",
+                        reason="the unsubscribe link")
+    DeliveryFactory(subscriber=unsubscribed, status="sent")
+    MailEventFactory(event_type="deferred", subscriber=unsubscribed, description="mailbox full")
     page = client.get(manage(unsubscribed)).content.decode()
     assert "Download everything we hold about you" in page
     token = tokens.token_make(subscriber=unsubscribed, purpose=tokens.MANAGE)
@@ -239,7 +242,7 @@ def test_a_reader_downloads_everything_held_about_them(client, unsubscribed):
 
 
 def test_a_reader_deletes_their_data_and_an_import_cannot_bring_it_back(client, unsubscribed):
-    Delivery.objects.create(subscriber=unsubscribed, edition=timezone.localdate())
+    DeliveryFactory(subscriber=unsubscribed)
     url = manage(unsubscribed)
     kept = client.post(url, {"action": "erase"}, follow=True)  # the box not ticked
     assert "Tick the box" in kept.content.decode() and Subscriber.objects.exists()

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from subscriptions.filters import FilterError, validate_interest_lines
 from subscriptions.models import Subscriber, Topic
+from tests.subscriptions.factories import SubscriberFactory
 from tests.web import signup_data
 
 pytestmark = pytest.mark.django_db
@@ -49,8 +50,7 @@ def test_the_live_preview_shows_the_parsers_message(client, text):
 
 @pytest.mark.parametrize("text", BAD)
 def test_the_admin_forms_show_the_parsers_message(staff_client, text):
-    reader = Subscriber.objects.create(email="r@example.org", status="active",
-                                       interests="diffusion")
+    reader = SubscriberFactory(email="r@example.org", interests="diffusion")
     data = {"email": reader.email, "status": "active", "status_reason": "", "interests": text,
             "authors": "", "min_upvotes": 0, "papers_per_email": 10, "frequency": "daily",
             "timezone": "UTC", "send_hour": 8}

@@ -6,12 +6,12 @@ import json
 from urllib.parse import quote
 
 import pytest
-from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from subscriptions import tokens
-from subscriptions.models import MailEvent, SignupRequest, Subscriber
+from subscriptions.models import MailEvent, Subscriber
+from tests.subscriptions.factories import SignupRequestFactory, SubscriberFactory
 
 pytestmark = pytest.mark.django_db
 CHECKS = settings(max_examples=60, deadline=None,
@@ -97,7 +97,7 @@ def test_confirming_behind_a_proxy_works_whatever_the_header_says(client, settin
                                                                   proxies, ip):
     settings.TRUSTED_PROXY_COUNT = proxies
     Subscriber.objects.filter(email="ada@example.org").delete()
-    request = SignupRequest.objects.create(email="ada@example.org", requested_at=timezone.now())
+    request = SignupRequestFactory(email="ada@example.org")
     token = tokens.confirm_token_make(request=request)
     response = client.post(f"/confirm/{token}/", **proxy_headers(header, ip))
     assert response.status_code == 200
@@ -124,11 +124,10 @@ def test_the_admin_login_answers_whatever_the_header_says(client, settings, djan
     (tokens.MANAGE, "u"), (tokens.UNSUBSCRIBE, "confirm"), (tokens.UNSUBSCRIBE, "manage"),
 ])
 def test_a_token_never_works_for_another_purpose(client, made_for, used_at):
-    reader = Subscriber.objects.create(email="ada@example.org", status="unsubscribed")
+    reader = SubscriberFactory(email="ada@example.org", status="unsubscribed")
     # A sign-up request with the same random value as the reader's token: only the
     # purpose's own salt tells the links apart.
-    request = SignupRequest.objects.create(email="ada@example.org", key=reader.token,
-                                           requested_at=timezone.now())
+    request = SignupRequestFactory(email="ada@example.org", key=reader.token)
     token = (tokens.confirm_token_make(request=request) if made_for == tokens.CONFIRM
              else tokens.token_make(subscriber=reader, purpose=made_for))
     assert client.post(f"/{used_at}/{token}/", {"action": "2w"}).status_code == 400
@@ -137,7 +136,7 @@ def test_a_token_never_works_for_another_purpose(client, made_for, used_at):
 
 
 def test_a_token_stops_working_when_the_subscriber_token_is_rotated(client):
-    reader = Subscriber.objects.create(email="ada@example.org", status="active")
+    reader = SubscriberFactory(email="ada@example.org", status="active")
     old = tokens.token_make(subscriber=reader, purpose=tokens.UNSUBSCRIBE)
     reader.token = "rotated-" + reader.token
     reader.save()

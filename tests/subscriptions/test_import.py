@@ -11,6 +11,7 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 
 from subscriptions.models import SignupRequest, Subscriber, Topic
+from tests.subscriptions.factories import SubscriberFactory
 from tests.web import signup_data
 
 pytestmark = pytest.mark.django_db
@@ -179,9 +180,9 @@ def test_a_long_address_and_nul_characters_are_reported_and_the_rest_imported(cl
 
 
 def test_an_address_already_here_is_never_changed(tmp_path):
-    gone = Subscriber.objects.create(email="gone@example.org", status="unsubscribed",
-                                     interests="old line", send_hour=6)
-    bounced = Subscriber.objects.create(email="bounced@example.org", status="bounced")
+    gone = SubscriberFactory(email="gone@example.org", status="unsubscribed",
+                             interests="old line", send_hour=6)
+    bounced = SubscriberFactory(email="bounced@example.org", status="bounced")
     path = write_csv(tmp_path, "email,interests,send_hour\n"
                                "GONE@example.org,new line,9\nbounced@example.org,,\n"
                                "new@example.org,,\n")

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from subscriptions import tokens
-from subscriptions.models import SignupRequest, Subscriber, Topic
+from subscriptions.models import Subscriber
+from tests.subscriptions.factories import SignupRequestFactory, SubscriberFactory
 from tests.web import last_mail_to, links_in, signup_data, tamper
 
 pytestmark = pytest.mark.django_db
@@ -18,11 +19,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def reader():
-    subscriber = Subscriber.objects.create(
-        email="ada@example.org", status="active", interests="diffusion", send_hour=6,
-        timezone="Europe/Paris")
-    subscriber.topics.add(Topic.objects.get(slug="robotics"))
-    return subscriber
+    return SubscriberFactory(email="ada@example.org", status="active", interests="diffusion",
+                             send_hour=6, timezone="Europe/Paris", topics=["robotics"])
 
 
 def url(name: str, reader: Subscriber, purpose: str) -> str:
@@ -156,9 +154,9 @@ def test_a_signup_after_unsubscribing_changes_nothing_until_confirmed(client, re
 ])
 def test_the_link_form_answers_the_same_and_mails_only_a_subscriber(client, status, subject):
     if status == "signed up":
-        SignupRequest.objects.create(email="ada@example.org", requested_at=timezone.now())
+        SignupRequestFactory(email="ada@example.org")
     elif status:
-        Subscriber.objects.create(email="ada@example.org", status=status)
+        SubscriberFactory(email="ada@example.org", status=status)
     response = client.post("/link/", {"email": "Ada@example.org", "website": ""}, follow=True)
     assert response.redirect_chain == [("/check-your-inbox/", 302)]
     assert [m.subject for m in mail.outbox] == ([subject] if subject else [])

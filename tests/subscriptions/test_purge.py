@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from subscriptions.models import SignupRequest, Subscriber
 from subscriptions.retention import signup_requests_purge
+from tests.subscriptions.factories import SignupRequestFactory, SubscriberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -13,8 +14,8 @@ def test_sign_ups_are_kept_as_long_as_their_link_works_and_opt_outs_forever(sett
     settings.CONFIRM_LINK_MAX_AGE_DAYS = 7
     now = timezone.now()
     for email, age in [("stale@example.org", 8), ("recent@example.org", 6)]:
-        SignupRequest.objects.create(email=email, requested_at=now - datetime.timedelta(days=age))
-    Subscriber.objects.create(email="gone@example.org", status=Subscriber.Status.UNSUBSCRIBED)
+        SignupRequestFactory(email=email, requested_at=now - datetime.timedelta(days=age))
+    SubscriberFactory(email="gone@example.org", status=Subscriber.Status.UNSUBSCRIBED)
     Subscriber.objects.filter(email="gone@example.org").update(
         status_changed_at=now - datetime.timedelta(days=800))
 

@@ -8,13 +8,12 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
 
 from digest.deliver.render import view_token
 from digest.models import Delivery
 from subscriptions import tokens
-from subscriptions.models import SignupRequest, Subscriber
 from tests.delivery_fixtures import EDITION
+from tests.subscriptions.factories import SignupRequestFactory, SubscriberFactory
 from tests.web import tamper
 
 pytestmark = pytest.mark.django_db
@@ -22,8 +21,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def reader():
-    return Subscriber.objects.create(email="ada@example.org", status="active",
-                                     interests="sparse autoencoder")
+    return SubscriberFactory(email="ada@example.org", interests="sparse autoencoder")
 
 
 def token_urls(reader) -> dict[str, str]:
@@ -33,8 +31,7 @@ def token_urls(reader) -> dict[str, str]:
     delivery = Delivery.objects.get(subscriber=reader, status="sent")
     return {
         "confirm": reverse("subscriptions:confirm", args=[tokens.confirm_token_make(
-            request=SignupRequest.objects.create(email="new@example.org",
-                                                 requested_at=timezone.now()))]),
+            request=SignupRequestFactory(email="new@example.org"))]),
         "manage": reverse("subscriptions:manage", args=[
             tokens.token_make(subscriber=reader, purpose=tokens.MANAGE)]),
         "unsubscribe": reverse("subscriptions:unsubscribe", args=[

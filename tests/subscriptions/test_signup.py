@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from subscriptions import tokens
 from subscriptions.models import HistoryEntry, SignupRequest, Subscriber
+from tests.subscriptions.factories import SubscriberFactory
 from tests.web import last_mail_to, links_in, signup_data, tamper
 
 pytestmark = pytest.mark.django_db
@@ -71,16 +72,16 @@ def final_page(client, data) -> tuple[int, str, str]:
 
 def test_the_response_is_the_same_for_new_pending_and_active_addresses(client):
     client.post(SIGNUP, signup_data("pending@example.org"))
-    Subscriber.objects.create(email="active@example.org", status="active",
-                              interests="diffusion", send_hour=6)
+    SubscriberFactory(email="active@example.org", status="active", interests="diffusion",
+                      send_hour=6)
     answers = {email: final_page(client, signup_data(email))
                for email in ["new@example.org", "pending@example.org", "active@example.org"]}
     assert len(set(answers.values())) == 1
 
 
 def test_a_signup_for_an_active_address_changes_nothing_and_mails_a_manage_link(client):
-    Subscriber.objects.create(email="active@example.org", status="active",
-                              interests="diffusion", send_hour=6)
+    SubscriberFactory(email="active@example.org", status="active", interests="diffusion",
+                      send_hour=6)
     client.post(SIGNUP, signup_data("ACTIVE@example.org", interests="crypto", send_hour="23"))
     reader = Subscriber.objects.get()
     assert (reader.status, reader.interests, reader.send_hour) == ("active", "diffusion", 6)
@@ -90,7 +91,7 @@ def test_a_signup_for_an_active_address_changes_nothing_and_mails_a_manage_link(
 
 
 def test_bounced_or_complained_addresses_get_no_mail_from_the_form(client):
-    Subscriber.objects.create(email="gone@example.org", status="complained")
+    SubscriberFactory(email="gone@example.org", status="complained")
     client.post(SIGNUP, signup_data("gone@example.org"))
     assert mail.outbox == [] and Subscriber.objects.get().status == "complained"
 
@@ -149,7 +150,7 @@ def test_a_tampered_or_misused_link_is_refused_and_changes_nothing(client):
     client.post(SIGNUP, signup_data("ada@example.org"))
     request = SignupRequest.objects.get()
     good = tokens.confirm_token_make(request=request)
-    active = Subscriber.objects.create(email="other@example.org", status="active")
+    active = SubscriberFactory(email="other@example.org", status="active")
     manage_token = tokens.token_make(subscriber=active, purpose=tokens.MANAGE)
     forged = good.replace(request.key[:4], "AAAA")
     for token in [tamper(good), "nonsense", manage_token, forged]:

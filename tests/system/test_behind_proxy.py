@@ -11,10 +11,10 @@ import httpx
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
 
 from subscriptions import tokens
 from subscriptions.models import SignupRequest, Subscriber
+from tests.subscriptions.factories import SignupRequestFactory
 from tests.system.proxy import AppendingProxy
 from tests.workers import ROOT, database_url_for_worker, free_port, wait_until
 
@@ -79,7 +79,7 @@ def test_rotating_x_forwarded_for_through_the_proxy_does_not_pass_the_limit(site
 
 
 def test_consent_through_the_proxy_records_the_visitors_address_whatever_they_wrote(site):
-    request = SignupRequest.objects.create(email="ada@example.org", requested_at=timezone.now())
+    request = SignupRequestFactory(email="ada@example.org")
     confirm = reverse("subscriptions:confirm", args=[tokens.confirm_token_make(request=request)])
     visitor = Visitor(site, "127.0.0.3")
     assert visitor.post_form(confirm, {}, forwarded="not-an-ip").status_code == 200

@@ -15,6 +15,7 @@ from digest.management.commands.demo import SAMPLE
 from digest.models import Delivery, Paper
 from subscriptions.models import SignupRequest, Subscriber
 from tests.fake_esp import TOKEN, FakeESP
+from tests.subscriptions.factories import SignupRequestFactory, SubscriberFactory
 from tests.workers import celery_worker, wait_until
 
 
@@ -32,9 +33,9 @@ pytestmark = [pytest.mark.services,
 def test_a_real_worker_purges_stale_unconfirmed_signups(redis_url):
     now = timezone.now()
     long_ago = now - datetime.timedelta(days=8)
-    stale = SignupRequest.objects.create(email="stale@example.org", requested_at=long_ago)
-    SignupRequest.objects.create(email="fresh@example.org", requested_at=now)
-    loyal = Subscriber.objects.create(email="loyal@example.org", status=Subscriber.Status.ACTIVE)
+    stale = SignupRequestFactory(email="stale@example.org", requested_at=long_ago)
+    SignupRequestFactory(email="fresh@example.org", requested_at=now)
+    loyal = SubscriberFactory(email="loyal@example.org", status=Subscriber.Status.ACTIVE)
     Subscriber.objects.filter(pk=loyal.pk).update(status_changed_at=long_ago)
 
     with celery_worker(redis_url) as (send_task, log):
@@ -48,7 +49,7 @@ def test_a_real_worker_purges_stale_unconfirmed_signups(redis_url):
 
 
 def test_a_real_worker_logs_json_lines_with_log_format_json(redis_url):
-    marker = SignupRequest.objects.create(
+    marker = SignupRequestFactory(
         email="marker@example.org", requested_at=timezone.now() - datetime.timedelta(days=8))
     with celery_worker(redis_url, LOG_FORMAT="json") as (send_task, log):
         send_task("digest.tasks.dispatch_tick")
@@ -69,11 +70,11 @@ def test_a_real_worker_dispatches_an_edition_through_the_esp_once(redis_url):
     Paper.objects.update(featured_on=now.date() - datetime.timedelta(days=1))
     for email, interests in [("ada@example.org", "sparse autoencoder"),
                              ("bob@example.org", "speech"), ("cy@example.org", "")]:
-        Subscriber.objects.create(email=email, status="active", interests=interests,
-                                  timezone="UTC", send_hour=now.hour)
+        SubscriberFactory(email=email, interests=interests, timezone="UTC",
+                          send_hour=now.hour)
     # A sign-up left unconfirmed: its purge, queued last, shows the worker got that far.
-    marker = SignupRequest.objects.create(email="marker@example.org",
-                                          requested_at=now - datetime.timedelta(days=8))
+    marker = SignupRequestFactory(email="marker@example.org",
+                                  requested_at=now - datetime.timedelta(days=8))
     esp = FakeESP().start()
     try:
         with celery_worker(redis_url, **postmark_to(esp)) as (send_task, log):
@@ -108,8 +109,7 @@ def test_rows_whose_queued_sends_were_lost_are_found_and_sent_once(redis_url):
     edition = now.date()
     Paper.objects.update(featured_on=edition - datetime.timedelta(days=1))
     for n in range(3):
-        Subscriber.objects.create(email=f"reader{n}@example.org", status="active",
-                                  timezone="UTC", send_hour=now.hour)
+        SubscriberFactory(email=f"reader{n}@example.org", timezone="UTC", send_hour=now.hour)
     # Rows written, their sends queued on a broker that then lost them.
     built = deliveries_build(edition=edition, subscribers=subscribers_for_edition(
         edition=edition))

@@ -12,8 +12,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from digest.match.inputs import readers_for
-from digest.models import Delivery, DeliveryItem, Paper
+from digest.models import Paper
 from subscriptions.models import Subscriber, Topic
+from tests.digest.factories import DeliveryFactory, DeliveryItemFactory, PaperFactory
+from tests.subscriptions.factories import SubscriberFactory
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[3]
@@ -21,15 +23,13 @@ ROOT = Path(__file__).resolve().parents[3]
 
 @pytest.fixture
 def papers():
-    Paper.objects.create(arxiv_id="2611.00001", title="Sparse Autoencoders at Scale",
-                         abstract="We train SAEs.", upvotes=30,
-                         featured_on=datetime.date(2026, 11, 20))
-    Paper.objects.create(arxiv_id="2611.00002", title="Robots that Plan",
-                         abstract="A sparse autoencoder for robot features.", upvotes=90,
-                         featured_on=datetime.date(2026, 11, 19))
-    Paper.objects.create(arxiv_id="2611.00003", title="Diffusion Transformers",
-                         abstract="Images.", upvotes=5, announced_on=datetime.date(2026, 11, 20),
-                         categories=["cs.CV"])
+    PaperFactory(arxiv_id="2611.00001", title="Sparse Autoencoders at Scale",
+                 abstract="We train SAEs.", upvotes=30, featured_on=datetime.date(2026, 11, 20))
+    PaperFactory(arxiv_id="2611.00002", title="Robots that Plan",
+                 abstract="A sparse autoencoder for robot features.", upvotes=90,
+                 featured_on=datetime.date(2026, 11, 19))
+    PaperFactory(arxiv_id="2611.00003", title="Diffusion Transformers", abstract="Images.",
+                 upvotes=5, announced_on=datetime.date(2026, 11, 20), categories=["cs.CV"])
 
 
 def run(*args) -> str:
@@ -102,14 +102,14 @@ def test_the_real_command_line_prints_the_filter_error_not_argparse_usage(args, 
 
 def test_readers_carry_lines_authors_topics_limits_and_what_was_sent(papers):
     topic = Topic.objects.get(slug="interpretability")
-    reader = Subscriber.objects.create(
-        email="r@example.org", status="active", interests="sparse autoencoder\n\n diffusion ",
-        authors='Yann LeCun\nAda "the" Lovelace', min_upvotes=3, papers_per_email=7)
+    reader = SubscriberFactory(
+        interests="sparse autoencoder\n\n diffusion ", authors='Yann LeCun\nAda "the" Lovelace',
+        min_upvotes=3, papers_per_email=7)
     reader.topics.add(topic)
     sent_paper = Paper.objects.get(arxiv_id="2611.00001")
-    delivery = Delivery.objects.create(subscriber=reader, edition=datetime.date(2026, 11, 21),
-                                       status="sent")
-    DeliveryItem.objects.create(delivery=delivery, paper=sent_paper, rank=1)
+    delivery = DeliveryFactory(subscriber=reader, edition=datetime.date(2026, 11, 21),
+                               status="sent")
+    DeliveryItemFactory(delivery=delivery, paper=sent_paper, rank=1)
     [built] = readers_for(Subscriber.objects.all(),
                           paper_keys=Paper.objects.values_list("pk", flat=True))
     assert built.lines == ("sparse autoencoder", "diffusion", 'author:"Yann LeCun"',

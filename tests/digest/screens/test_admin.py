@@ -6,21 +6,27 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from digest.models import Delivery, DeliveryItem, IngestRun, Paper
-from subscriptions.models import Subscriber, Topic
+from digest.models import IngestRun, Paper
+from subscriptions.models import Topic
+from tests.digest.factories import (
+    DeliveryFactory,
+    DeliveryItemFactory,
+    IngestRunFactory,
+    PaperFactory,
+)
+from tests.subscriptions.factories import SubscriberFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def one_of_each():
-    paper = Paper.objects.create(arxiv_id="2611.01234", title="Sparse <b>Autoencoders</b> at Scale",
-                                 authors=["Ada Lovelace"], featured_on=datetime.date(2026, 11, 20))
-    reader = Subscriber.objects.create(email="reader@example.org", status="active",
-                                       interests="sparse autoencoder")
-    delivery = Delivery.objects.create(subscriber=reader, edition=datetime.date(2026, 11, 21))
-    DeliveryItem.objects.create(delivery=delivery, paper=paper, rank=1, matched=["sparse"])
-    run = IngestRun.objects.create(source=IngestRun.Source.HF, request={"date": "2026-11-20"})
+    paper = PaperFactory(arxiv_id="2611.01234", title="Sparse <b>Autoencoders</b> at Scale",
+                         authors=["Ada Lovelace"], featured_on=datetime.date(2026, 11, 20))
+    reader = SubscriberFactory(email="reader@example.org", interests="sparse autoencoder")
+    delivery = DeliveryFactory(subscriber=reader, edition=datetime.date(2026, 11, 21))
+    DeliveryItemFactory(delivery=delivery, paper=paper, rank=1, matched=["sparse"])
+    run = IngestRunFactory(source=IngestRun.Source.HF, request={"date": "2026-11-20"})
     return [paper, reader, delivery, run, Topic.objects.first()]
 
 

@@ -16,7 +16,13 @@ from django.utils import timezone
 from digest.management.commands.demo import SAMPLE
 from digest.models import Delivery, DeliveryItem, IngestRun, Paper
 from subscriptions.models import MailEvent, SignupRequest, Subscriber, Topic
+from tests.digest.factories import DeliveryFactory, DeliveryItemFactory, IngestRunFactory
 from tests.sources import FakeInternet, json_file
+from tests.subscriptions.factories import (
+    MailEventFactory,
+    SignupRequestFactory,
+    SubscriberFactory,
+)
 
 pytestmark = pytest.mark.django_db
 SUBSCRIBERS = 3000
@@ -30,24 +36,27 @@ def world():
     zones = ["UTC", "Europe/Paris", "America/New_York", "Asia/Tokyo"]
     statuses = ["active"] * 7 + ["suppressed", "unsubscribed", "bounced"]
     Subscriber.objects.bulk_create([
-        Subscriber(email=f"reader{n}@example.org", status=statuses[n % 10],
-                   timezone=zones[n % 4], interests="sparse autoencoder" if n % 2 else "speech",
-                   token=f"token-{n:06d}", consent_at=timezone.now())
+        SubscriberFactory.build(
+            email=f"reader{n}@example.org", status=statuses[n % 10], timezone=zones[n % 4],
+            interests="sparse autoencoder" if n % 2 else "speech", token=f"token-{n:06d}",
+            consent_at=timezone.now())
         for n in range(SUBSCRIBERS)])
     interp = Topic.objects.get(slug="interpretability")
     interp.subscribers.add(*Subscriber.objects.filter(email__startswith="reader1"))
     edition = timezone.localdate() - datetime.timedelta(days=1)
     readers = list(Subscriber.objects.order_by("pk")[:2000])
     Delivery.objects.bulk_create([
-        Delivery(subscriber=r, edition=edition, status=["sent", "skipped", "failed"][n % 3],
-                 reason="ESP said no" if n % 3 == 2 else "")
+        DeliveryFactory.build(subscriber=r, edition=edition,
+                              status=["sent", "skipped", "failed"][n % 3],
+                              reason="ESP said no" if n % 3 == 2 else "")
         for n, r in enumerate(readers)])
     paper = Paper.objects.get(arxiv_id="2611.14021")
     DeliveryItem.objects.bulk_create([
-        DeliveryItem(delivery=d, paper=paper, rank=1, matched=[{"line": "sparse", "words": []}])
+        DeliveryItemFactory.build(delivery=d, paper=paper, rank=1,
+                                  matched=[{"line": "sparse", "words": []}])
         for d in Delivery.objects.filter(status="sent")])
-    MailEvent.objects.create(event_id="pm:1", event_type="bounced", subscriber=readers[0],
-                             recipient=readers[0].email, description="mailbox full")
+    MailEventFactory(subscriber=readers[0], recipient=readers[0].email,
+                     description="mailbox full")
     return {"edition": edition, "paper": paper, "first": readers[0]}
 
 
@@ -69,7 +78,7 @@ def logged(obj, text: str) -> bool:
 
 
 def test_every_list_and_change_page_loads(staff_client, world, django_assert_max_num_queries):
-    SignupRequest.objects.create(email="new@example.org", requested_at=timezone.now())
+    SignupRequestFactory(email="new@example.org")
     for model in (Subscriber, SignupRequest, Topic, Paper, Delivery, IngestRun, MailEvent):
         with django_assert_max_num_queries(25):
             assert staff_client.get(changelist(model)).status_code == 200, model
@@ -120,10 +129,9 @@ def test_editing_interests_goes_through_the_real_parser(staff_client, world):
 
 def test_resend_confirmation_mails_open_signups_and_logs_it(staff_client, world):
     now = timezone.now()
-    open_ones = [SignupRequest.objects.create(email=f"new{n}@example.org", requested_at=now)
+    open_ones = [SignupRequestFactory(email=f"new{n}@example.org", requested_at=now)
                  for n in range(2)]
-    done = SignupRequest.objects.create(email="done@example.org", requested_at=now,
-                                        confirmed_at=now)
+    done = SignupRequestFactory(email="done@example.org", requested_at=now, confirmed_at=now)
     act(staff_client, SignupRequest, "resend_confirmation", open_ones + [done])
     assert sorted(m.to[0] for m in mail.outbox) == ["new0@example.org", "new1@example.org"]
     assert all(logged(r, "Resent the confirmation mail") for r in open_ones)
@@ -215,8 +223,8 @@ def test_an_ingest_run_can_be_run_again(staff_client, world, monkeypatch):
     internet = FakeInternet()
     internet.queue("huggingface.co", json_file("hf_day_page1.json"))
     monkeypatch.setattr("digest.ingest.today.build_client", lambda **options: internet.client())
-    run = IngestRun.objects.create(source="hf", request={"date": "2026-11-19"}, status="failed",
-                                   error="timed out")
+    run = IngestRunFactory(source="hf", request={"date": "2026-11-19"}, status="failed",
+                           error="timed out")
     act(staff_client, IngestRun, "rerun", [run])
     again = IngestRun.objects.latest("started_at")
     assert again.pk != run.pk and again.request == {"date": "2026-11-19"}

@@ -16,6 +16,7 @@ from digest.models import Paper
 from digest.screens.live_preview import PREVIEW_STEPS, TOO_BROAD, recent_index
 from subscriptions.filters import parse_lines
 from tests.benchmarks import synthetic
+from tests.digest.factories import PaperFactory
 
 COMMON = synthetic.FILLER.split()
 
@@ -40,10 +41,11 @@ PHRASE_FLOOD = lines_of(f'"{a} {b}"' for a, b in itertools.permutations(COMMON, 
 def week_of_papers(db):
     today = timezone.localdate()
     Paper.objects.bulk_create([
-        Paper(arxiv_id=f"2611.{doc.key:05d}", title=doc.title, abstract=doc.abstract,
-              authors=list(doc.authors), categories=list(doc.categories),
-              ai_keywords=list(doc.keywords), upvotes=doc.upvotes,
-              featured_on=today - datetime.timedelta(days=doc.key % 7))
+        PaperFactory.build(arxiv_id=f"2611.{doc.key:05d}", title=doc.title,
+                           abstract=doc.abstract, authors=list(doc.authors),
+                           categories=list(doc.categories), ai_keywords=list(doc.keywords),
+                           upvotes=doc.upvotes,
+                           featured_on=today - datetime.timedelta(days=doc.key % 7))
         for doc in synthetic.papers(600)])
 
 
