@@ -54,7 +54,9 @@ def stack_env(tmp_path, redis_url):
                   REDIS_URL=redis_url.rsplit("/", 1)[0] + "/3",
                   CELERY_QUEUE=f"e2e-{uuid.uuid4().hex[:6]}", PAPERBOY_VAR_DIR=str(tmp_path),
                   WEB_PORT=str(web), ESP_PORT=str(esp),
-                  ANYMAIL_POSTMARK_API_URL=f"http://127.0.0.1:{esp}/")
+                  ANYMAIL_POSTMARK_API_URL=f"http://127.0.0.1:{esp}/",
+                  # The project's own settings, as `make stack` runs them, not the tests'.
+                  DJANGO_SETTINGS_MODULE="config.settings")
     env_file = tmp_path / "stack.env"
     env_file.write_text("".join(f'{k}="{v}"\n' for k, v in values.items()))
     yield values, env_file
