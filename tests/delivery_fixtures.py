@@ -6,9 +6,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from digest.devtools.fake_esp import TOKEN, FakeESP
 from digest.management.commands.demo import SAMPLE
 from subscriptions.models import Subscriber
-from tests.fake_esp import TOKEN, FakeESP
 from tests.subscriptions.factories import SubscriberFactory
 
 EDITION = datetime.date(2026, 11, 21)  # the day after the sample's featured day

@@ -1,7 +1,8 @@
 """The shape of the code, checked: imports run one way, from the screens and entry points down
 through digest's stages (ingest, match, editions, deliver) to the records and the pure cores,
-and the readers' app (subscriptions) never imports digest. Read from the source with ast, so
-nothing is imported to check it."""
+and the readers' app (subscriptions) never imports digest. The developers' tools
+(digest/devtools) sit on top: they may import anything, and nothing in the service imports
+them. Read from the source with ast, so nothing is imported to check it."""
 
 import ast
 from pathlib import Path
@@ -26,7 +27,9 @@ LAYERS = [
                                   "digest.apps", "subscriptions.admin", "subscriptions.views",
                                   "subscriptions.urls", "subscriptions.webhook_urls",
                                   "subscriptions.management", "subscriptions.apps", "config"]),
+    ("developers' tools", ["digest.devtools"]),
 ]
+DEVTOOLS = "digest.devtools"
 # Modules that must stay pure: no models, no settings, no database.
 PURE = ["subscriptions.filters", "digest.ingest.sources", "digest.match.topk",
         "digest.match.index", "digest.match.readers", "digest.match.matching",
@@ -82,6 +85,15 @@ def test_subscriptions_never_imports_digest():
     assert found == []
 
 
+def test_nothing_in_the_service_imports_the_developers_tools():
+    def is_devtools(module: str) -> bool:
+        return module == DEVTOOLS or module.startswith(DEVTOOLS + ".")
+
+    found = [f"{module} -> {target}" for module, targets in graph().items()
+             if not is_devtools(module) for target in targets if is_devtools(target)]
+    assert found == []
+
+
 def test_no_import_runs_from_a_lower_layer_to_a_higher_one():
     upward = [f"{module} ({LAYERS[layer_of(module)][0]}) -> {target} "
               f"({LAYERS[layer_of(target)][0]})"
@@ -126,3 +138,12 @@ def test_the_check_sees_an_upward_import_when_there_is_one(tmp_path, monkeypatch
     fake.write_text("from digest.screens.views import preview\n")
     assert "digest.screens.views" in imports_of(fake, known)
     assert layer_of("digest.screens.views") > layer_of("digest.match.index")
+
+
+def test_the_check_sees_the_service_importing_the_developers_tools(tmp_path):
+    """The devtools check is not vacuous: the tools are seen, and so is an import of them."""
+    known = modules()
+    fake = tmp_path / "views.py"
+    fake.write_text("from digest.devtools.fake_esp import FakeESP\n")
+    assert "digest.devtools.fake_esp" in imports_of(fake, known)
+    assert layer_of("digest.devtools.fake_esp") > layer_of("digest.screens.views")

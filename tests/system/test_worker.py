@@ -9,12 +9,12 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from digest.devtools.fake_esp import TOKEN, FakeESP
 from digest.editions.build import deliveries_build
 from digest.editions.due import subscribers_for_edition
 from digest.management.commands.demo import SAMPLE
 from digest.models import Delivery, Paper
 from subscriptions.models import SignupRequest, Subscriber
-from tests.fake_esp import TOKEN, FakeESP
 from tests.subscriptions.factories import SignupRequestFactory, SubscriberFactory
 from tests.workers import celery_worker, wait_until
 

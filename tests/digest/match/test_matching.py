@@ -7,11 +7,11 @@ from datetime import date
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from digest.devtools.reference_matcher import line_hits, rank_for_reader
 from digest.match.index import PaperDoc, PaperIndex
 from digest.match.matching import match
 from digest.match.readers import Reader, compile_readers
 from subscriptions.filters import FilterError, parse_line
-from tests.reference_matcher import line_hits, rank_for_reader
 
 DAY = date(2026, 11, 20)
 PAPERS = [

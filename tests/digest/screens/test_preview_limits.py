@@ -1,6 +1,6 @@
 """The live preview's work is bounded: lines that would keep a worker busy are refused as too
 broad before the work is done, while what readers really write is answered.
-(tests/benchmarks/bench_preview.py measures the site under a client looping heavy previews.)"""
+(digest/devtools/bench_preview.py measures the site under a client looping heavy previews.)"""
 
 import datetime
 import itertools
@@ -9,13 +9,13 @@ import time
 import pytest
 from django.utils import timezone
 
+from digest.devtools import synthetic
 from digest.match.index import Budget, PaperIndex
 from digest.match.matching import match
 from digest.match.readers import Reader, compile_readers
 from digest.models import Paper
 from digest.screens.live_preview import PREVIEW_STEPS, TOO_BROAD, recent_index
 from subscriptions.filters import parse_lines
-from tests.benchmarks import synthetic
 from tests.digest.factories import PaperFactory
 
 COMMON = synthetic.FILLER.split()

@@ -2,7 +2,7 @@
 edition in PostgreSQL, sent by a Celery worker (2 processes) into the fake ESP while
 something breaks. Each drill prints what happened and its checks; exit 1 if one fails.
 
-    python -m tests.benchmarks.faults kill redis chaos beats
+    python -m digest.devtools.faults kill redis chaos beats
 
 kill   SIGKILL the whole worker (main process and children) three times mid-send,
        restarting it each time.
@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.benchmarks.bench_daily import (
+from digest.devtools.bench_daily import (
     ENV,
     ROOT,
     esp_command,

@@ -1,7 +1,7 @@
 """Daily-run benchmark: N synthetic subscribers and a 1,000-paper edition in PostgreSQL, one
 dispatch tick through a real Celery worker (2 processes) on Redis into the fake ESP.
 
-    python -m tests.benchmarks.bench_daily --subscribers 10000 100000
+    python -m digest.devtools.bench_daily --subscribers 10000 100000
 
 Prints, per N: digests sent, wall time, digests per second, seconds per stage (match and
 build rows in the tick; render, ESP and database summed over the sending processes), peak
@@ -51,9 +51,9 @@ def load(subscribers: int, papers: int, now: datetime.datetime) -> None:
     """The edition's papers (featured yesterday) and N readers due at this hour."""
     from django.db import connection
 
+    from digest.devtools import synthetic
     from digest.models import Paper
     from subscriptions.models import Subscriber, Topic
-    from tests.benchmarks import synthetic
 
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE digest_deliveryitem, digest_delivery, digest_paper, "
@@ -123,7 +123,7 @@ def worker_command(processes: int, queue: str) -> list[str]:
 
 def esp_command(port: int, *options: str) -> list[str]:
     """The fake ESP on `port`, counting messages instead of keeping them."""
-    return [sys.executable, "-m", "tests.fake_esp", "--port", str(port), "--count-only",
+    return [sys.executable, "-m", "digest.devtools.fake_esp", "--port", str(port), "--count-only",
             *options]
 
 

@@ -5,7 +5,7 @@ It records every message it accepts and can be told to answer 500, 429 (with Ret
 messages by their metadata (GET /messages/outbound?metadata_KEY=VALUE). Anymail's real
 Postmark backend talks to it (POSTMARK_API_URL).
 
-    python -m tests.fake_esp --port 8025 --record var/esp.jsonl
+    python -m digest.devtools.fake_esp --port 8025 --record var/esp.jsonl
 """
 
 import argparse

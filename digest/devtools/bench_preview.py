@@ -5,7 +5,7 @@ PostgreSQL and Redis, a week of synthetic papers, and two clients on this machin
   each with new lines so no cache helps, without waiting for the previous answer;
 - a reader loading an ordinary page (the signup page) every 0.1 s, timed.
 
-    python -m tests.benchmarks.bench_preview [--papers 7000] [--seconds 30]
+    python -m digest.devtools.bench_preview [--papers 7000] [--seconds 30]
 
 Prints the ordinary page's latency alone and under the abuse, the previews' answers and
 latency, and the CPU seconds gunicorn's workers spent. Uses the database
@@ -66,7 +66,7 @@ def prepare(papers: int) -> None:
     load = (
         "import datetime\n"
         "from digest.models import Paper\n"
-        "from tests.benchmarks import synthetic\n"
+        "from digest.devtools import synthetic\n"
         "today = datetime.date.today()\n"
         "Paper.objects.bulk_create([Paper(arxiv_id=f'2611.{d.key:05d}', title=d.title,"
         " abstract=d.abstract, authors=list(d.authors), categories=list(d.categories),"

@@ -1,6 +1,6 @@
 """Matching benchmark: the compiled matcher against the obvious per-reader loop.
 
-    python -m tests.benchmarks.bench_matching --subscribers 1000000 --papers 1000
+    python -m digest.devtools.bench_matching --subscribers 1000000 --papers 1000
 
 Prints one table row per population size. The per-reader loop runs on a sample of readers
 and is scaled up linearly (said so in the table); the same sample checks that both give
@@ -14,11 +14,11 @@ import resource
 import sys
 import time
 
+from digest.devtools import synthetic
+from digest.devtools.reference_matcher import rank_for_reader
 from digest.match.index import PaperIndex
 from digest.match.matching import match
 from digest.match.readers import compile_readers
-from tests.benchmarks import synthetic
-from tests.reference_matcher import rank_for_reader
 
 
 def peak_mb() -> float:
