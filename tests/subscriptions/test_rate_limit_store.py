@@ -22,7 +22,7 @@ print(limited(request, group="signup-ip", key=ip_key, rate=PER_IP))
 """
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_visitor_counted_in_one_process_is_limited_in_another():
     assert settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache")
     request = RequestFactory().post("/", REMOTE_ADDR="198.51.100.7")

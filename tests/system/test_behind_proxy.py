@@ -18,7 +18,7 @@ from tests.subscriptions.factories import SignupRequestFactory
 from tests.system.proxy import AppendingProxy
 from tests.workers import ROOT, database_url_for_worker, free_port, wait_until
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture(scope="module")
