@@ -27,23 +27,23 @@ lint: $(STAMP)
 
 # Prints the matching benchmark table (10k, 100k and 1M subscribers against 1,000 papers).
 bench-match: $(STAMP)
-	$(PY) -m tests.benchmarks.bench_matching
+	$(PY) -m digest.devtools.bench_matching
 
 # The daily-run benchmark: 10k and 100k readers through a real worker into the fake ESP
 # (database paperboy_bench, Redis database 4). Takes about 5 minutes on 2 cores.
 bench: $(STAMP)
-	$(PY) -m tests.benchmarks.bench_daily --subscribers 10000 100000
+	$(PY) -m digest.devtools.bench_daily --subscribers 10000 100000
 
 # One client looping heavy previews at the allowed rate while another times the signup page,
 # against gunicorn on PostgreSQL and Redis (database paperboy_bench_preview, Redis database 5).
 bench-preview: $(STAMP)
-	$(PY) -m tests.benchmarks.bench_preview
+	$(PY) -m digest.devtools.bench_preview
 
 # Fault drills on 10,000 readers: worker SIGKILLed 3 times, Redis restarted, a chaotic ESP,
 # two beats.
 # Each prints its result and checks (about 7 minutes in all).
 faults: $(STAMP)
-	$(PY) -m tests.benchmarks.faults
+	$(PY) -m digest.devtools.faults
 
 # The production-like stack: gunicorn, a Celery worker, one beat and the fake ESP, on
 # PostgreSQL and Redis (config/Procfile, config/stack.env). Ctrl-C stops it.

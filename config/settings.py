@@ -111,8 +111,6 @@ except Exception as error:  # dj-database-url raises several types for a bad URL
 if not _database.get("ENGINE"):
     raise ImproperlyConfigured(f"DATABASE_URL has an unknown scheme: {DATABASE_URL!r}")
 if _database["ENGINE"] == "django.db.backends.sqlite3":
-    # A file, not memory, so a Celery worker in another process sees the test data.
-    _database["TEST"] = {"NAME": str(VAR_DIR / "test-paperboy.sqlite3")}
     _database["OPTIONS"] = {"timeout": 20}
     _database["CONN_MAX_AGE"] = 0
 if _database["ENGINE"] == "django.db.backends.postgresql":

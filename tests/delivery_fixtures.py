@@ -6,9 +6,10 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from digest.devtools.fake_esp import TOKEN, FakeESP
 from digest.management.commands.demo import SAMPLE
-from subscriptions.models import Subscriber, Topic
-from tests.fake_esp import TOKEN, FakeESP
+from subscriptions.models import Subscriber
+from tests.subscriptions.factories import SubscriberFactory
 
 EDITION = datetime.date(2026, 11, 21)  # the day after the sample's featured day
 
@@ -19,9 +20,8 @@ def papers():
 
 
 def make_reader(email: str, *, topics=(), **fields) -> Subscriber:
-    reader = Subscriber.objects.create(email=email, status="active", **fields)
-    reader.topics.set(Topic.objects.filter(slug__in=topics))
-    return reader
+    """An active reader following the catalog's topics of these slugs."""
+    return SubscriberFactory(email=email, topics=topics, **fields)
 
 
 @pytest.fixture

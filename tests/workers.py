@@ -1,6 +1,8 @@
-"""A real Celery worker in its own process, on Redis, against the test database."""
+"""A real Celery worker in its own process, on Redis, against the test database; and what
+other tests that start processes need (the repository's root, a free port, waiting)."""
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -21,6 +23,12 @@ def database_url_for_worker() -> str:
         return f"sqlite:///{Path(db['NAME']).resolve()}"
     user = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     return f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def wait_until(predicate, *, seconds: float) -> bool:

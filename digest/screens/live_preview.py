@@ -24,7 +24,7 @@ from subscriptions.models import Topic
 WINDOW_DAYS = 7
 SHOWN = 5
 # Steps one preview may take: about 0.15 s of CPU on the 2-core machine, several times what
-# real interest lines cost against a week of papers (tests/benchmarks/bench_preview.py).
+# real interest lines cost against a week of papers (digest/devtools/bench_preview.py).
 PREVIEW_STEPS = 200_000
 TOO_BROAD = ("These lines are too broad to preview: use fewer lines, fewer phrases of common "
              "words, or longer prefixes before the *.")

@@ -8,12 +8,11 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
 
 from config.log_redaction import text_redact
 from digest.management.commands.demo import SAMPLE
 from subscriptions import tokens
-from subscriptions.models import SignupRequest, Subscriber
+from tests.subscriptions.factories import SignupRequestFactory, SubscriberFactory
 
 pytestmark = [pytest.mark.services,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -54,8 +53,7 @@ def console(page):
 def test_the_readers_pages_and_the_admin_show_no_console_errors(site, page, console,
                                                                 django_user_model):
     call_command("ingest", "--file", str(SAMPLE), stdout=StringIO())
-    reader = Subscriber.objects.create(email="ada@example.org", status="active",
-                                       interests="sparse autoencoder")
+    reader = SubscriberFactory(email="ada@example.org", interests="sparse autoencoder")
     django_user_model.objects.create_superuser("operator", "ops@example.org", "pw-12345!")
 
     console(site.url + "/")
@@ -68,8 +66,7 @@ def test_the_readers_pages_and_the_admin_show_no_console_errors(site, page, cons
     page.get_by_role("button", name="Save").click()  # a same-site post from a token page
     page.get_by_text("Saved. Your next digest follows these choices.").wait_for()
     confirm = reverse("subscriptions:confirm", args=[tokens.confirm_token_make(
-        request=SignupRequest.objects.create(email="new@example.org",
-                                             requested_at=timezone.now()))])
+        request=SignupRequestFactory(email="new@example.org"))])
     for path in ["/help/filters/", "/papers/", "/link/", confirm]:
         console(site.url + path)
 

@@ -14,6 +14,7 @@ from django.core.management import call_command
 
 from digest.management.commands.demo import SAMPLE
 from subscriptions.models import SignupRequest, Subscriber
+from tests.subscriptions.factories import SubscriberFactory
 
 pytestmark = [pytest.mark.services,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -98,7 +99,7 @@ def test_a_bad_interest_line_is_explained_as_the_reader_types(site, page, shoot)
 
 
 def test_one_click_unsubscribe_the_way_a_mailbox_provider_does_it(site):
-    reader = Subscriber.objects.create(email="reader@example.org", status="active")
+    reader = SubscriberFactory(email="reader@example.org")
     from subscriptions.emails import send_welcome
 
     send_welcome(reader)

@@ -1,0 +1,276 @@
+"""Daily-run benchmark: N synthetic subscribers and a 1,000-paper edition in PostgreSQL, one
+dispatch tick through a real Celery worker (2 processes) on Redis into the fake ESP.
+
+    python -m digest.devtools.bench_daily --subscribers 10000 100000
+
+Prints, per N: digests sent, wall time, digests per second, seconds per stage (match and
+build rows in the tick; render, ESP and database summed over the sending processes), peak
+memory and CPU seconds of each process (and of PostgreSQL), and SQL queries
+per digest (counted in-process on a sample).
+Uses the database paperboy_bench (recreated) and Redis database 4 (flushed).
+"""
+
+import argparse
+import datetime
+import os
+import random
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DATABASE = "paperboy_bench"
+REDIS = "redis://127.0.0.1:6379/4"
+ESP_PORT = 8026
+ENV = {
+    "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}", "REDIS_URL": REDIS,
+    "CELERY_QUEUE": "bench", "DEBUG": "false", "SECRET_KEY": "bench-" + "x" * 50,
+    "ALLOWED_HOSTS": "127.0.0.1", "SITE_URL": "https://paperboy.example.org",
+    "SECURE_SSL_REDIRECT": "false", "EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend",
+    "DEFAULT_FROM_EMAIL": "Paperboy <digest@paperboy.example.org>",
+    "ANYMAIL_POSTMARK_SERVER_TOKEN": "fake-postmark-token",
+    "ANYMAIL_POSTMARK_API_URL": f"http://127.0.0.1:{ESP_PORT}/", "LOG_LEVEL": "INFO",
+    "PAPERBOY_VAR_DIR": str(ROOT / "var" / "bench"),
+}
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres",
+                         autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{DATABASE}"')
+    subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+                   cwd=ROOT, env={**os.environ, **ENV}, check=True)
+
+
+def load(subscribers: int, papers: int, now: datetime.datetime) -> None:
+    """The edition's papers (featured yesterday) and N readers due at this hour."""
+    from django.db import connection
+
+    from digest.devtools import synthetic
+    from digest.models import Paper
+    from subscriptions.models import Subscriber, Topic
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE digest_deliveryitem, digest_delivery, digest_paper, "
+                       "subscriptions_subscriber_topics, subscriptions_subscriber, "
+                       "subscriptions_mailevent CASCADE")
+    yesterday = now.date() - datetime.timedelta(days=1)
+    Paper.objects.bulk_create([
+        Paper(arxiv_id=f"2611.{doc.key:05d}", title=doc.title, abstract=doc.abstract,
+              authors=list(doc.authors), categories=list(doc.categories),
+              ai_keywords=list(doc.keywords), upvotes=doc.upvotes, featured_on=yesterday)
+        for doc in synthetic.papers(papers)], batch_size=1000)
+    slugs = list(Topic.objects.values_list("slug", flat=True))
+    rng = random.Random(3)
+    readers = synthetic.readers(subscribers)
+    Subscriber.objects.bulk_create([
+        Subscriber(email=f"reader{r.key}@example.org", status="active", timezone="UTC",
+                   send_hour=now.hour, interests="\n".join(r.lines), papers_per_email=20,
+                   min_upvotes=r.min_upvotes, token=f"bench-{r.key:08d}", consent_at=now)
+        for r in readers], batch_size=5000)
+    ids = dict(Subscriber.objects.values_list("email", "pk"))
+    topic_ids = dict(Topic.objects.values_list("slug", "pk"))
+    through = Subscriber.topics.through
+    through.objects.bulk_create([
+        through(subscriber_id=ids[f"reader{r.key}@example.org"], topic_id=topic_ids[slug])
+        for r in readers if r.topics for slug in rng.sample(slugs, len(r.topics))],
+        batch_size=5000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # fresh statistics, as a production database has
+
+
+def peak_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def cpu_seconds(pid: int, *, reaped: bool = False) -> float:
+    """User and system CPU time of a process so far; with `reaped`, also that of its
+    children that have ended (PostgreSQL's server collects its closed backends' there)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    ticks = int(fields[11]) + int(fields[12])
+    if reaped:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time of the PostgreSQL processes so far: the server, the backends running now,
+    and the backends that closed (connections are recycled after a minute)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
+                total += cpu_seconds(int(entry.name), reaped=True)
+        except OSError:  # gone meanwhile
+            pass
+    return total
+
+
+def worker_command(processes: int, queue: str) -> list[str]:
+    """A Celery worker with `processes` processes on `queue`, logging each task."""
+    return [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency",
+            str(processes), "--queues", queue, "--loglevel", "INFO", "--without-gossip",
+            "--without-mingle"]
+
+
+def esp_command(port: int, *options: str) -> list[str]:
+    """The fake ESP on `port`, counting messages instead of keeping them."""
+    return [sys.executable, "-m", "digest.devtools.fake_esp", "--port", str(port), "--count-only",
+            *options]
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            found += [int(child), *children(int(child))]
+    return found
+
+
+def run(subscribers: int, papers: int, processes: int) -> dict:
+    import httpx
+    import redis
+    from celery import Celery
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from digest.models import Delivery
+
+    now = timezone.now()
+    started = time.perf_counter()
+    load(subscribers, papers, now)
+    load_s = time.perf_counter() - started
+    queries = queries_per_digest(now)
+    redis.Redis.from_url(REDIS).flushdb()
+    env = {**os.environ, **ENV}
+    Path(ENV["PAPERBOY_VAR_DIR"]).mkdir(parents=True, exist_ok=True)
+    log_path = Path(ENV["PAPERBOY_VAR_DIR"]) / f"worker-{subscribers}.log"
+    esp = subprocess.Popen(esp_command(ESP_PORT), cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    with log_path.open("w") as log:
+        worker = subprocess.Popen(worker_command(processes, "bench"), cwd=ROOT, env=env,
+                                  stdout=log, stderr=subprocess.STDOUT)
+    try:
+        time.sleep(4)  # worker and ESP up
+        started, postgres_before = time.perf_counter(), postgres_cpu_seconds()
+        Celery(broker=REDIS).send_task("digest.tasks.dispatch_tick", queue="bench")
+        edition = Delivery.objects.filter(edition=now.date())
+        while True:
+            time.sleep(1)
+            total = edition.count()
+            open_rows = edition.filter(status__in=["pending", "sending"]).count()
+            if total == subscribers and open_rows == 0:
+                break
+            if time.perf_counter() - started > 1800:
+                raise RuntimeError(f"not done after 30 minutes: {total} rows, {open_rows} open")
+        wall = time.perf_counter() - started
+        memory = {"worker (main)": peak_mb(worker.pid)}
+        cpu = {"worker (main)": cpu_seconds(worker.pid)}
+        for n, child in enumerate(children(worker.pid), start=1):
+            memory[f"worker process {n}"] = peak_mb(child)
+            cpu[f"worker process {n}"] = cpu_seconds(child)
+        memory["fake ESP"] = peak_mb(esp.pid)
+        cpu["fake ESP"] = cpu_seconds(esp.pid)
+        cpu["PostgreSQL"] = postgres_cpu_seconds() - postgres_before
+        stats = httpx.get(f"http://127.0.0.1:{ESP_PORT}/stats").json()
+    finally:
+        worker.terminate()
+        worker.wait(60)
+        esp.terminate()
+        esp.wait(10)
+    text = log_path.read_text()
+    builds = re.findall(r"Built deliveries: .* match_s=([\d.]+) write_s=([\d.]+)", text)
+    batches = re.findall(r"Finished a send batch: .* total_s=([\d.]+) render_s=([\d.]+) "
+                         r"esp_s=([\d.]+) database_s=([\d.]+)", text)
+    sums = [sum(float(b[i]) for b in batches) for i in range(4)]
+    counts = dict(Delivery.objects.filter(edition=now.date()).order_by().values_list("status")
+                  .annotate(n=Count("pk")))
+    return {"subscribers": subscribers, "load_s": load_s, "wall": wall, "counts": counts,
+            "esp_accepted": stats["accepted"], "match_s": sum(float(m) for m, _ in builds),
+            "write_s": sum(float(w) for _, w in builds), "render_s": sums[1], "esp_s": sums[2],
+            "db_s": sums[3], "memory": memory, "cpu": cpu, "queries": queries}
+
+
+def queries_per_digest(now, sample: int = 300) -> float:
+    """SQL statements per digest, building and sending `sample` digests of today's edition in
+    this process (to an outbox in memory); their rows are removed before the real run."""
+    from django.core import mail
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    from digest.deliver.batch import deliveries_send
+    from digest.editions.build import deliveries_build
+    from digest.models import Delivery
+    from subscriptions.models import Subscriber
+
+    edition = now.date()
+    some = Subscriber.objects.filter(pk__in=list(
+        Subscriber.objects.order_by("pk").values_list("pk", flat=True)[:sample]))
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        mail.outbox = []
+        with CaptureQueriesContext(connection) as queries:
+            built = deliveries_build(edition=edition, subscribers=some)
+            deliveries_send(built.to_send, on_transient=lambda *a: None)
+    digests = Delivery.objects.filter(edition=edition).count()
+    with connection.cursor() as cursor:
+        # Statistics like those of a database that has sent digests before: analysed while
+        # empty, the delivery tables would look to the planner as if every delivery had
+        # thousands of papers (and lookups by delivery would scan the whole table).
+        cursor.execute("ANALYZE digest_delivery, digest_deliveryitem")
+    Delivery.objects.filter(edition=edition).delete()
+    return len(queries) / max(digests, 1)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subscribers", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--papers", type=int, default=1000)
+    parser.add_argument("--processes", type=int, default=2)
+    args = parser.parse_args(argv)
+    os.environ.update(ENV)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    recreate_database()
+    import django
+
+    django.setup()
+    print(f"Daily-run benchmark: {args.papers} papers, one worker with {args.processes} "
+          f"processes, PostgreSQL, Redis, Anymail's Postmark backend to the fake ESP.",
+          flush=True)
+    rows = []
+    for subscribers in args.subscribers:
+        row = run(subscribers, args.papers, args.processes)
+        rows.append(row)
+        sent = row["counts"].get("sent", 0)
+        print(f"\nN = {subscribers:,}: loaded in {row['load_s']:.1f} s; rows {row['counts']}; "
+              f"the ESP accepted {row['esp_accepted']:,}", flush=True)
+        print(f"  wall {row['wall']:.1f} s, {sent / row['wall']:.0f} digests/s, "
+              f"{row['wall'] / max(sent, 1) * 1000:.2f} ms per digest", flush=True)
+        print(f"  stages: match {row['match_s']:.1f} s, build rows {row['write_s']:.1f} s "
+              f"(summed over build tasks); render {row['render_s']:.1f} s, ESP "
+              f"{row['esp_s']:.1f} s, database {row['db_s']:.1f} s (summed over the "
+              f"sending processes)", flush=True)
+        print("  peak memory: " + ", ".join(f"{name} {mb:.0f} MB"
+                                             for name, mb in row["memory"].items()), flush=True)
+        # On 2 cores the wall time is bounded by the CPU all processes need together.
+        print("  CPU seconds: " + ", ".join(f"{name} {s:.1f}" for name, s in row["cpu"].items())
+              + f"; in all {sum(row['cpu'].values()) / max(sent, 1) * 1000:.2f} ms per digest",
+              flush=True)
+        print(f"  SQL queries per digest (build and send, 300 in-process): "
+              f"{row['queries']:.1f}", flush=True)
+    if len(rows) > 1:
+        first, last = rows[0], rows[-1]
+        cost = [r["wall"] / max(r["counts"].get("sent", 1), 1) for r in (first, last)]
+        print(f"\nCost per digest from {first['subscribers']:,} to {last['subscribers']:,}: "
+              f"{cost[0] * 1000:.2f} -> {cost[1] * 1000:.2f} ms ({cost[1] / cost[0] - 1:+.0%})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

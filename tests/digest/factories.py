@@ -1,0 +1,46 @@
+"""Rows of the digest's app for tests. Each factory makes a plain, valid row; a test passes
+the fields it relies on (`PaperFactory(arxiv_id="2611.00001", upvotes=30)`), and `build()`
+makes unsaved rows for bulk_create."""
+
+import factory
+from django.utils import timezone
+
+from digest.models import Delivery, DeliveryItem, IngestRun, Paper
+from tests.subscriptions.factories import SubscriberFactory
+
+
+class PaperFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Paper
+
+    arxiv_id = factory.Sequence(lambda n: f"2601.{n:05d}")
+    title = factory.Sequence(lambda n: f"Paper {n}")
+
+
+class DeliveryFactory(factory.django.DjangoModelFactory):
+    """Today's edition for a new reader, not yet sent."""
+
+    class Meta:
+        model = Delivery
+
+    subscriber = factory.SubFactory(SubscriberFactory)
+    edition = factory.LazyFunction(timezone.localdate)
+
+
+class DeliveryItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DeliveryItem
+
+    delivery = factory.SubFactory(DeliveryFactory)
+    paper = factory.SubFactory(PaperFactory)
+    rank = 1
+
+
+class IngestRunFactory(factory.django.DjangoModelFactory):
+    """A run of the Hugging Face source for one day, as the daily task starts it."""
+
+    class Meta:
+        model = IngestRun
+
+    source = IngestRun.Source.HF
+    request = factory.Dict({"date": "2026-11-20"})

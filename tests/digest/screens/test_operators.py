@@ -1,0 +1,242 @@
+"""The admin as operators use it, on a few thousand rows (CI runs this on PostgreSQL too):
+every list, change page and action, through the same services as the tasks."""
+
+import csv
+import datetime
+import io
+from io import StringIO
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from digest.management.commands.demo import SAMPLE
+from digest.models import Delivery, DeliveryItem, IngestRun, Paper
+from subscriptions.models import MailEvent, SignupRequest, Subscriber, Topic
+from tests.digest.factories import DeliveryFactory, DeliveryItemFactory, IngestRunFactory
+from tests.sources import FakeInternet, json_file
+from tests.subscriptions.factories import (
+    MailEventFactory,
+    SignupRequestFactory,
+    SubscriberFactory,
+)
+
+pytestmark = pytest.mark.django_db
+SUBSCRIBERS = 3000
+
+
+@pytest.fixture
+def world():
+    """Papers of the sample, 3,000 subscribers, deliveries with papers, events, runs."""
+    call_command("ingest", "--file", str(SAMPLE), stdout=StringIO())
+    Paper.objects.update(featured_on=timezone.localdate() - datetime.timedelta(days=1))
+    zones = ["UTC", "Europe/Paris", "America/New_York", "Asia/Tokyo"]
+    statuses = ["active"] * 7 + ["suppressed", "unsubscribed", "bounced"]
+    Subscriber.objects.bulk_create([
+        SubscriberFactory.build(
+            email=f"reader{n}@example.org", status=statuses[n % 10], timezone=zones[n % 4],
+            interests="sparse autoencoder" if n % 2 else "speech", token=f"token-{n:06d}",
+            consent_at=timezone.now())
+        for n in range(SUBSCRIBERS)])
+    interp = Topic.objects.get(slug="interpretability")
+    interp.subscribers.add(*Subscriber.objects.filter(email__startswith="reader1"))
+    edition = timezone.localdate() - datetime.timedelta(days=1)
+    readers = list(Subscriber.objects.order_by("pk")[:2000])
+    Delivery.objects.bulk_create([
+        DeliveryFactory.build(subscriber=r, edition=edition,
+                              status=["sent", "skipped", "failed"][n % 3],
+                              reason="ESP said no" if n % 3 == 2 else "")
+        for n, r in enumerate(readers)])
+    paper = Paper.objects.get(arxiv_id="2611.14021")
+    DeliveryItem.objects.bulk_create([
+        DeliveryItemFactory.build(delivery=d, paper=paper, rank=1,
+                                  matched=[{"line": "sparse", "words": []}])
+        for d in Delivery.objects.filter(status="sent")])
+    MailEventFactory(subscriber=readers[0], recipient=readers[0].email,
+                     description="mailbox full")
+    return {"edition": edition, "paper": paper, "first": readers[0]}
+
+
+def changelist(model) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+
+
+def change(obj) -> str:
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+def act(staff_client, model, action: str, objects, **extra):
+    return staff_client.post(changelist(model), {
+        "action": action, "_selected_action": [o.pk for o in objects], **extra})
+
+
+def logged(obj, text: str) -> bool:
+    return LogEntry.objects.filter(object_id=str(obj.pk), change_message__contains=text).exists()
+
+
+def test_every_list_and_change_page_loads(staff_client, world, django_assert_max_num_queries):
+    SignupRequestFactory(email="new@example.org")
+    for model in (Subscriber, SignupRequest, Topic, Paper, Delivery, IngestRun, MailEvent):
+        with django_assert_max_num_queries(25):
+            assert staff_client.get(changelist(model)).status_code == 200, model
+        obj = model.objects.first()
+        assert staff_client.get(change(obj)).status_code == 200, model
+
+
+def test_the_dashboard_shows_the_figures_with_a_few_queries(staff_client, world,
+                                                             django_assert_max_num_queries):
+    index = staff_client.get(reverse("admin:index")).content.decode()
+    assert reverse("admin-dashboard") in index
+    with django_assert_max_num_queries(12):
+        page = staff_client.get(reverse("admin-dashboard")).content.decode()
+    assert "<td>Active</td><td class=\"big\">2100</td>" in page
+    assert "<td>Bounced</td><td class=\"big\">300</td>" in page
+    assert "<svg class=\"bars\"" in page
+    assert "<td>Sent</td><td>0 today</td><td>667 in 30 d</td>" in page
+    assert "hf_daily_papers.json" in page  # the last ingest run
+
+
+def test_subscribers_are_found_by_email_and_filtered(staff_client, world):
+    page = staff_client.get(changelist(Subscriber), {"q": "reader42@"}).content.decode()
+    assert "reader42@example.org" in page and "reader43@example.org" not in page
+    bounced = staff_client.get(changelist(Subscriber), {"status__exact": "bounced",
+                                                        "timezone": "Asia/Tokyo"})
+    assert bounced.context["cl"].result_count == 150  # n ≡ 9 (mod 10) and ≡ 3 (mod 4)
+    topic = Topic.objects.get(slug="interpretability")
+    assert staff_client.get(changelist(Subscriber), {"topics__id__exact": topic.pk}).context[
+        "cl"].result_count == Subscriber.objects.filter(topics=topic).count() > 0
+
+
+def test_the_subscriber_page_shows_filters_deliveries_and_events(staff_client, world):
+    page = staff_client.get(change(world["first"])).content.decode()
+    assert "mailbox full" in page
+    assert f"<td>{world['edition']:%Y-%m-%d}</td><td>Sent</td><td>1 papers</td>" in page
+    assert "sparse autoencoder" in page or "speech" in page
+
+
+def test_editing_interests_goes_through_the_real_parser(staff_client, world):
+    reader = world["first"]
+    data = {"interests": "ok\n-robotics", "authors": "", "min_upvotes": 0,
+            "papers_per_email": 10, "frequency": "daily", "timezone": "UTC", "send_hour": 8}
+    page = staff_client.post(change(reader), data).content.decode()
+    assert "Line 2: “-robotics” only excludes" in page
+    reader.refresh_from_db()
+    assert reader.interests != "ok\n-robotics"
+
+
+def test_resend_confirmation_mails_open_signups_and_logs_it(staff_client, world):
+    now = timezone.now()
+    open_ones = [SignupRequestFactory(email=f"new{n}@example.org", requested_at=now)
+                 for n in range(2)]
+    done = SignupRequestFactory(email="done@example.org", requested_at=now, confirmed_at=now)
+    act(staff_client, SignupRequest, "resend_confirmation", open_ones + [done])
+    assert sorted(m.to[0] for m in mail.outbox) == ["new0@example.org", "new1@example.org"]
+    assert all(logged(r, "Resent the confirmation mail") for r in open_ones)
+
+
+def test_a_test_digest_goes_to_the_operator_marked_and_unrecorded(staff_client, world):
+    reader = Subscriber.objects.filter(status="active", interests="sparse autoencoder").last()
+    act(staff_client, Subscriber, "send_test_digest", [reader])
+    [message] = mail.outbox
+    assert message.to == ["ops@example.com"]  # the operator, never the reader
+    assert message.subject.startswith(f"[Test for {reader.email}] Your papers")
+    html = message.alternatives[0][0]
+    assert "Sparse Autoencoders Find Shared Features" in html
+    assert "/manage/" not in html and "/u/" not in html  # none of the reader's own links
+    assert not Delivery.objects.filter(subscriber=reader, edition=timezone.localdate()).exists()
+    assert logged(reader, "Sent a test digest to ops@example.com")
+
+
+def test_readers_who_may_not_be_mailed_get_no_test_digest(staff_client, world):
+    opted_out = list(Subscriber.objects.filter(status__in=["unsubscribed", "bounced"],
+                                               interests="sparse autoencoder")[:2])
+    act(staff_client, Subscriber, "send_test_digest", opted_out)
+    assert {tuple(m.to) for m in mail.outbox} == {("ops@example.com",)}
+
+
+def test_suppress_asks_for_a_reason_then_stops_mail_and_lifting_restores(staff_client, world):
+    reader = world["first"]
+    form = act(staff_client, Subscriber, "suppress", [reader])
+    assert form.status_code == 200 and "Reason" in form.content.decode()
+    reader.refresh_from_db()
+    assert reader.status == "active"  # nothing happens before the reason is given
+    act(staff_client, Subscriber, "suppress", [reader], reason="asked us by phone")
+    reader.refresh_from_db()
+    assert reader.status == "suppressed"
+    assert logged(reader, "Suppress: asked us by phone")
+    act(staff_client, Subscriber, "lift_suppression", [reader], reason="phoned again")
+    reader.refresh_from_db()
+    assert reader.status == "active" and logged(reader, "Lift the suppression: phoned again")
+    page = staff_client.get(change(reader)).content.decode()
+    for text in ["operator operator", "asked us by phone", "phoned again", "suppression lifted"]:
+        assert text in page  # the reader's history, on their page
+
+
+def test_export_csv_writes_the_selection(staff_client, world):
+    chosen = list(Subscriber.objects.order_by("pk")[:3])
+    response = act(staff_client, Subscriber, "export_csv", chosen)
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:3] == ["email", "status", "frequency"]
+    assert sorted(row[0] for row in rows[1:]) == sorted(s.email for s in chosen)
+
+
+def test_papers_are_found_by_author_and_filtered_by_source_and_code(staff_client, world):
+    page = staff_client.get(changelist(Paper), {"q": "Okafor"}).content.decode()
+    assert "2611.14021" in page and "2611.13877" not in page
+    coded = staff_client.get(changelist(Paper), {"has_code": "yes"}).context["cl"]
+    assert coded.result_count == Paper.objects.exclude(github_repo="").count() == 5
+    assert staff_client.get(changelist(Paper), {"source": "arxiv"}).context[
+        "cl"].result_count == 0
+
+
+def test_the_paper_page_links_to_it_and_says_how_many_got_it(staff_client, world):
+    page = staff_client.get(change(world["paper"])).content.decode()
+    assert 'href="https://arxiv.org/abs/2611.14021"' in page
+    assert "667 subscribers" in page
+
+
+def test_topics_show_last_weeks_matches_and_validate_their_lines(staff_client, world):
+    page = staff_client.get(changelist(Topic)).content.decode()
+    assert "Matches in the last 7 days" in page
+    interp = Topic.objects.get(slug="interpretability")
+    data = {"name": interp.name, "slug": interp.slug, "description": "", "position": 3,
+            "is_active": "on", "interests": "sparse autoencoder", "categories": "cs.LG not!"}
+    page = staff_client.post(change(interp), data).content.decode()
+    assert "“not!” is not an arXiv category" in page
+    data.update(categories="cs.LG", interests="-only")
+    assert "only excludes" in staff_client.post(change(interp), data).content.decode()
+
+
+def test_failed_deliveries_are_retried_through_the_sender(staff_client, world):
+    failed = list(Delivery.objects.filter(status="failed")[:2])
+    act(staff_client, Delivery, "retry_failed", failed)
+    for delivery in failed:
+        delivery.refresh_from_db()
+        assert delivery.status in ("sent", "skipped")  # sent, or skipped if unsubscribed since
+        assert logged(delivery, "Retried by an operator")
+
+
+def test_an_ingest_run_can_be_run_again(staff_client, world, monkeypatch):
+    internet = FakeInternet()
+    internet.queue("huggingface.co", json_file("hf_day_page1.json"))
+    monkeypatch.setattr("digest.ingest.today.build_client", lambda **options: internet.client())
+    run = IngestRunFactory(source="hf", request={"date": "2026-11-19"}, status="failed",
+                           error="timed out")
+    act(staff_client, IngestRun, "rerun", [run])
+    again = IngestRun.objects.latest("started_at")
+    assert again.pk != run.pk and again.request == {"date": "2026-11-19"}
+    assert again.status == "succeeded"
+    assert logged(run, "Queued the same ingest again")
+
+
+def test_the_admin_login_locks_out_after_repeated_failures(client, django_user_model):
+    django_user_model.objects.create_superuser("boss", "boss@example.org", "right-pass-123")
+    login = reverse("admin:login")
+    for _ in range(5):
+        client.post(login, {"username": "boss", "password": "wrong"})
+    locked = client.post(login, {"username": "boss", "password": "right-pass-123"})
+    assert locked.status_code in (403, 429)
+    assert "_auth_user_id" not in client.session

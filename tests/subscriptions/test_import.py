@@ -1,0 +1,258 @@
+"""Importing a list of subscribers: every row held to the signup form's rules, each bad one
+reported by line and skipped, a file the import cannot use refused before anything is
+written."""
+
+import csv
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.core.management import CommandError, call_command
+
+from subscriptions.models import SignupRequest, Subscriber, Topic
+from tests.subscriptions.factories import SubscriberFactory
+from tests.web import signup_data
+
+pytestmark = pytest.mark.django_db
+
+
+def write_csv(tmp_path, text: str) -> Path:
+    path = tmp_path / "list.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_rows(tmp_path, rows: list[dict]) -> Path:
+    path = tmp_path / "list.csv"
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def run_import(path, *args) -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    call_command("import_subscribers", str(path), *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+CSV = """email,interests,topics,frequency
+ada@example.org,sparse autoencoder;"language model" -robotics,interpretability,daily
+not-an-email,x,,daily
+bob@example.org,-robotics,,weekly
+cy@example.org,,no-such-topic,daily
+dee@example.org,,robotics;speech-audio,weekly
+ADA@example.org,,,
+evan@example.org,diffus*,,monthly
+"""
+
+
+def test_import_reports_bad_rows_by_line_and_mails_the_good_ones(tmp_path):
+    out, err = run_import(write_csv(tmp_path, CSV))
+    assert err.splitlines() == [
+        "line 3: email 'not-an-email': Enter a valid email address",
+        "line 4: interests '-robotics': “-robotics” only excludes; add at least one word to "
+        "look for",
+        "line 5: topics: no topic 'no-such-topic' (the topics: agents, computer-vision, "
+        "diffusion-generative, efficient-ml, interpretability, large-language-models, "
+        "multimodal, reasoning-math, reinforcement-learning, retrieval, robotics, "
+        "safety-alignment, speech-audio)",
+        "line 7: ADA@example.org is on line 2 already",
+        "line 8: frequency 'monthly': Not daily or weekly",
+    ]
+    assert out.strip() == ("Added 2 subscribers (confirmation mailed; subscribed once "
+                           "confirmed); 0 already there, left as they were; 5 rows skipped.")
+    assert not Subscriber.objects.exists()  # nobody is mailed digests before confirming
+    ada = SignupRequest.objects.get(email="ada@example.org").preferences
+    assert ada["interests"] == 'sparse autoencoder\n"language model" -robotics'
+    dee = SignupRequest.objects.get(email="dee@example.org").preferences
+    assert (dee["frequency"], sorted(dee["topics"])) == ("weekly", ["robotics", "speech-audio"])
+    assert sorted(m.to[0] for m in mail.outbox) == ["ada@example.org", "dee@example.org"]
+
+
+def test_import_confirmed_marks_rows_opted_in_and_mails_nobody(tmp_path):
+    out, _ = run_import(write_csv(tmp_path, CSV), "--confirmed")
+    assert out.startswith("Added 2 subscribers (active);")
+    assert set(Subscriber.objects.values_list("status", flat=True)) == {"active"}
+    assert all(s.consent_at for s in Subscriber.objects.all())
+    assert mail.outbox == []
+
+
+def test_import_reads_every_column_the_signup_form_has(tmp_path):
+    path = write_csv(tmp_path, (
+        "Email,Interests,Topics,Frequency,Timezone,Send_Hour,Authors,Min_Upvotes,"
+        "Papers_Per_Email\n"
+        "ada@example.org,diffus*,robotics; speech-audio,Weekly,Europe/Paris,07:00,"
+        "Grace Liu; Yann LeCun,5,20\n"
+        "bob@example.org\n"))
+    out, err = run_import(path, "--confirmed")
+    assert err == "" and out.startswith("Added 2 subscribers (active);")
+    ada = Subscriber.objects.get(email="ada@example.org")
+    assert (ada.frequency, ada.timezone, ada.send_hour, ada.min_upvotes,
+            ada.papers_per_email) == ("weekly", "Europe/Paris", 7, 5, 20)
+    assert ada.author_lines == ["Grace Liu", "Yann LeCun"]
+    assert sorted(t.slug for t in ada.topics.all()) == ["robotics", "speech-audio"]
+    bob = Subscriber.objects.get(email="bob@example.org")  # blank cells: the form's defaults
+    assert (bob.frequency, bob.timezone, bob.send_hour, bob.min_upvotes, bob.papers_per_email,
+            bob.interests, bob.authors) == ("daily", "UTC", 8, 0, 10, "", "")
+
+
+@pytest.mark.parametrize(("column", "value", "reason"), [
+    ("send_hour", "24", "send_hour '24': Not a whole hour from 0 to 23"),
+    ("timezone", "Mars/Olympus", "timezone 'Mars/Olympus': Not a time zone name"),
+    ("papers_per_email", "51", "papers_per_email '51': Ensure this value is less than or "
+                               "equal to 50"),
+    ("papers_per_email", "0", "papers_per_email '0': Ensure this value is greater than"),
+    ("min_upvotes", "-1", "min_upvotes '-1': Ensure this value is greater than or equal to 0"),
+    ("min_upvotes", "many", "min_upvotes 'many': Enter a whole number"),
+    ("authors", "12345", "authors '12345': “12345” does not look like a name"),
+    ("interests", '"open phrase', "interests '\"open phrase': “\"open phrase” has a quote that "
+                                  "is never closed"),
+])
+def test_a_value_the_signup_form_refuses_is_a_skipped_row(client, tmp_path, column, value,
+                                                          reason):
+    """The web form and the import accept exactly the same values."""
+    page = client.post("/", signup_data("web@example.org", **{column: value}))
+    assert page.status_code == 200  # the form again, with the error
+    rows = [{"email": "row@example.org", column: value}, {"email": "fine@example.org"}]
+    out, err = run_import(write_rows(tmp_path, rows))
+    [line] = err.splitlines()
+    assert line.startswith(f"line 2: {reason}")
+    assert list(SignupRequest.objects.values_list("email", flat=True)) == ["fine@example.org"]
+    assert out.startswith("Added 1 subscriber (confirmation mailed")
+
+
+@pytest.mark.parametrize(("column", "value"), [
+    ("send_hour", "23"), ("send_hour", "0"), ("timezone", "America/Argentina/Buenos_Aires"),
+    ("papers_per_email", "50"), ("min_upvotes", "10000"), ("frequency", "weekly"),
+])
+def test_a_value_the_signup_form_takes_is_imported(client, tmp_path, column, value):
+    page = client.post("/", signup_data("web@example.org", **{column: value}))
+    assert page.status_code == 302
+    out, err = run_import(write_rows(tmp_path, [{"email": "row@example.org", column: value}]),
+                          "--confirmed")
+    assert err == ""
+    assert str(getattr(Subscriber.objects.get(email="row@example.org"), column)) == value
+
+
+def test_a_topic_the_signup_page_does_not_offer_is_refused(client, tmp_path):
+    Topic.objects.filter(slug="robotics").update(is_active=False)
+    _, err = run_import(write_csv(tmp_path, "email,topics\nrow@example.org,robotics\n"))
+    assert err.startswith("line 2: topics: no topic 'robotics' (the topics: agents,")
+    assert not Subscriber.objects.exists() and not SignupRequest.objects.exists()
+
+
+def test_a_long_address_and_nul_characters_are_reported_and_the_rest_imported(client, tmp_path):
+    """On PostgreSQL these used to stop the import part-way with a traceback."""
+    long_address = "a" * 250 + "@example.org"
+    for refused in [signup_data(long_address), signup_data("a@example.org", interests="a\x00b")]:
+        assert client.post("/", refused).status_code == 200  # the web form refuses them too
+    path = write_csv(tmp_path, (
+        "email,interests,authors,topics,timezone\n"
+        "first@example.org,diffusion,,,\n"
+        f"{long_address},diffusion,,,\n"
+        "nul-interests@example.org,diff\x00usion,,,\n"
+        "nul@exa\x00mple.org,,,,\n"
+        "nul-author@example.org,,Grace\x00Liu,,\n"
+        "nul-topic@example.org,,,robo\x00tics,\n"
+        "nul-zone@example.org,,,,Europe/Par\x00is\n"
+        "last@example.org,diffusion,,,\n"))
+    out, err = run_import(path)
+    assert err.splitlines() == [
+        "line 3: email 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…': Ensure this value has at "
+        "most 254 characters (it has 262)",
+        "line 4: interests 'diff\\x00usion': Null characters are not allowed",
+        "line 5: email 'nul@exa\\x00mple.org': Enter a valid email address. An email address "
+        "cannot contain control characters. Null characters are not allowed",
+        "line 6: authors 'Grace\\x00Liu': Null characters are not allowed",
+        "line 7: topics: no topic 'robo\\x00tics' (the topics: agents, computer-vision, "
+        "diffusion-generative, efficient-ml, interpretability, large-language-models, "
+        "multimodal, reasoning-math, reinforcement-learning, retrieval, robotics, "
+        "safety-alignment, speech-audio)",
+        "line 8: timezone 'Europe/Par\\x00is': Not a time zone name (such as Europe/Paris)",
+    ]
+    assert sorted(SignupRequest.objects.values_list("email", flat=True)) == [
+        "first@example.org", "last@example.org"]
+    assert out.startswith("Added 2 subscribers")
+    assert out.strip().endswith("6 rows skipped.")
+
+
+def test_an_address_already_here_is_never_changed(tmp_path):
+    gone = SubscriberFactory(email="gone@example.org", status="unsubscribed",
+                             interests="old line", send_hour=6)
+    bounced = SubscriberFactory(email="bounced@example.org", status="bounced")
+    path = write_csv(tmp_path, "email,interests,send_hour\n"
+                               "GONE@example.org,new line,9\nbounced@example.org,,\n"
+                               "new@example.org,,\n")
+    out, err = run_import(path, "--confirmed")
+    assert err == ""
+    assert out.strip() == ("Added 1 subscriber (active); 2 already there, left as they were; "
+                           "0 rows skipped.")
+    gone.refresh_from_db()
+    bounced.refresh_from_db()
+    assert (gone.status, gone.interests, gone.send_hour, gone.consent_at) == (
+        "unsubscribed", "old line", 6, None)
+    assert bounced.status == "bounced"
+
+
+def test_line_numbers_count_lines_of_the_file(tmp_path):
+    """A quoted cell may hold a line break, and blank lines are skipped, not rows."""
+    path = write_csv(tmp_path, 'email,interests\n\nada@example.org,"diffusion;\nspeech"\n'
+                               "bad,x\n,\n")
+    _, err = run_import(path, "--confirmed")
+    assert err.splitlines() == ["line 5: email 'bad': Enter a valid email address"]
+    assert Subscriber.objects.get().interest_lines == ["diffusion", "speech"]
+
+
+def test_a_row_with_more_cells_than_the_header_is_skipped(tmp_path):
+    path = write_csv(tmp_path, "email,interests\na@example.org,x,extra\nb@example.org,y,,\n")
+    _, err = run_import(path, "--confirmed")
+    assert err.splitlines() == ["line 2: 3 cells, but the header names 2 columns"]
+    assert list(Subscriber.objects.values_list("email", flat=True)) == ["b@example.org"]
+
+
+def test_a_missing_email_column_is_named_with_the_columns_found(tmp_path):
+    path = write_csv(tmp_path, "name,interests\nAda,diffusion\n")
+    with pytest.raises(CommandError) as refused:
+        run_import(path)
+    assert str(refused.value) == (
+        f"{path} has no email column (its columns: 'name', 'interests'); the columns it may "
+        f"have: email (required), interests, topics, frequency, timezone, send_hour, authors, "
+        f"min_upvotes, papers_per_email")
+
+
+def test_an_unknown_column_refuses_the_file_before_anything_is_written(tmp_path):
+    """A misspelt column would otherwise lose its data without a word."""
+    path = write_csv(tmp_path, "email,intrests,Topics,city\nada@example.org,diffusion,,Paris\n")
+    with pytest.raises(CommandError) as refused:
+        run_import(path)
+    assert str(refused.value) == (
+        f"{path} has columns this import does not know: 'intrests', 'city'; the columns it may "
+        f"have: email (required), interests, topics, frequency, timezone, send_hour, authors, "
+        f"min_upvotes, papers_per_email. Rename or remove them; nothing was imported.")
+    assert not Subscriber.objects.exists() and mail.outbox == []
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (None, "cannot read"),
+    ("", "is empty: it needs a header row"),
+    ("\n\n", "is empty: it needs a header row"),
+    ("email,interests\n", "has a header row but no subscribers"),
+    ("email,email\na@example.org,b@example.org\n", "has the column email more than once"),
+    ("email,\na@example.org,\n", "does not know: ''"),
+])
+def test_import_refuses_a_file_it_cannot_use(tmp_path, content, message):
+    path = tmp_path / "missing.csv" if content is None else write_csv(tmp_path, content)
+    with pytest.raises(CommandError, match=message):
+        run_import(path)
+    assert Subscriber.objects.count() == 0
+
+
+def test_import_refuses_a_file_that_is_not_utf8(tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("email,authors\nzoe@example.org,Zoé\n".encode("latin-1"))
+    with pytest.raises(CommandError, match="is not a UTF-8 CSV file"):
+        run_import(path)
+    assert Subscriber.objects.count() == 0
