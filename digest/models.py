@@ -151,3 +151,70 @@ class DeliveryItem(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.rank} {self.paper_id}"
+
+
+class PaperEmbedding(models.Model):
+    """A paper's text embedding (MiniLM over title and abstract), computed once, at
+    ingestion, stored as float16 bytes (768 for 384 dimensions)."""
+
+    paper = models.OneToOneField(Paper, on_delete=models.CASCADE, primary_key=True,
+                                 related_name="embedding")
+    model = models.CharField(max_length=60, help_text="Which model and settings made it.")
+    vector = models.BinaryField()
+    computed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.paper_id} ({self.model})"
+
+
+class Vote(models.Model):
+    """A reader's "More like this" or "Less like this" on a paper, from a digest or the web:
+    one per reader and paper (a new click replaces it, undo deletes it)."""
+
+    class Value(models.IntegerChoices):
+        MORE = 1, "More like this"
+        LESS = -1, "Less like this"
+
+    subscriber = models.ForeignKey("subscriptions.Subscriber", on_delete=models.CASCADE,
+                                   related_name="votes")
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="votes")
+    value = models.SmallIntegerField(choices=Value.choices)
+    recommended = models.BooleanField(
+        default=False, help_text="The paper came to the reader as a recommendation.")
+    voted_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-voted_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscriber", "paper"], name="one_vote_per_paper"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_value_display()}: {self.paper_id} by {self.subscriber_id}"
+
+
+class ReaderProfile(models.Model):
+    """What the learned ranking knows of a reader: the embedding of their own words (their
+    description, else their topics' and lines' words), and their scorer in the week's
+    feature space (a weight vector and the threshold a recommendation must clear). Refit
+    when what it was fitted on changes (a vote, their words or seeds: `inputs_hash`) and
+    when the week's space is new."""
+
+    subscriber = models.OneToOneField("subscriptions.Subscriber", on_delete=models.CASCADE,
+                                      primary_key=True, related_name="profile")
+    text_hash = models.CharField(max_length=64, blank=True,
+                                 help_text="Of the words the text embedding was made from.")
+    text_embedding = models.BinaryField(blank=True, default=b"")
+    space = models.DateField(null=True, blank=True,
+                             help_text="The week (its Monday) of the space the scorer is in.")
+    weights = models.BinaryField(blank=True, default=b"")
+    threshold = models.FloatField(default=0.0)
+    kind = models.CharField(max_length=16, blank=True, help_text="rocchio or logistic")
+    liked = models.JSONField(default=list, blank=True,
+                             help_text="arXiv ids of the seed and upvoted papers, for why.")
+    inputs_hash = models.CharField(max_length=64, blank=True,
+                                   help_text="Of the words, seeds and votes it was fitted on.")
+    fitted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"profile of {self.subscriber_id} ({self.kind or 'not fitted'})"

@@ -18,7 +18,9 @@ from digest.deliver.state import deliveries_requeue_stuck, deliveries_waiting, d
 from digest.editions.build import deliveries_build
 from digest.editions.due import subscribers_due, subscribers_for_edition
 from digest.ingest.today import ingest_again, ingest_today
-from digest.models import IngestRun
+from digest.learn.store import MODEL as EMBEDDING_MODEL
+from digest.learn.store import papers_embed
+from digest.models import IngestRun, Paper
 
 log = logging.getLogger(__name__)
 # An ESP failing a third of all requests at random still delivers all but one in a million
@@ -31,6 +33,7 @@ def ingest_daily(self) -> list[int]:
     """Today's ingest (digest.ingest.today). A failed run is recorded, and the whole task is
     tried again in 15 minutes (up to 2 hours)."""
     runs = ingest_today(today=timezone.now().date())
+    embed_new_papers.delay()
     if any(run.status == IngestRun.Status.FAILED for run in runs):
         raise self.retry(countdown=15 * 60)
     return [run.pk for run in runs]
@@ -41,7 +44,27 @@ def ingest_run_again(run_id: int) -> int | None:
     """An earlier run's request again (an operator's re-run from the admin)."""
     run = IngestRun.objects.filter(pk=run_id).first()
     again = ingest_again(run=run) if run else None
+    embed_new_papers.delay()
     return again.pk if again else None
+
+
+EMBED_BATCH = 200  # papers a task embeds (about 20 s on one core)
+
+
+@shared_task
+def embed_new_papers() -> int:
+    """The papers that have no embedding yet, fanned out to tasks of EMBED_BATCH, so that
+    every worker process embeds, off the send path."""
+    ids = list(Paper.objects.exclude(embedding__model=EMBEDDING_MODEL)
+               .order_by("pk").values_list("pk", flat=True))
+    for batch in chunks(ids, EMBED_BATCH):
+        embed_papers.delay(batch)
+    return len(ids)
+
+
+@shared_task
+def embed_papers(paper_ids: list[int]) -> int:
+    return papers_embed(paper_ids=paper_ids)
 
 
 def queue_sends(delivery_ids: list[int]) -> None:

@@ -7,10 +7,14 @@ from django import forms
 from subscriptions.addresses import validate_address_characters
 from subscriptions.filters import MAX_LINES, FilterError, validate_interest_lines
 from subscriptions.models import Subscriber, Topic
+from subscriptions.seeds import MAX_SEEDS, SeedError, seeds_from_export, seeds_parse
 from subscriptions.services import Preferences
 
 TIMEZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
 TIMEZONE_NAMES = frozenset(TIMEZONES)
+EXAMPLE_DESCRIPTION = ("How networks come to generalize despite overparameterization: "
+                       "double descent, grokking, implicit bias of gradient descent.")
+MAX_SEED_FILE_BYTES = 2_000_000
 EXAMPLE_LINES = 'sparse autoencoder\n"language model" -robotics\ndiffus*'
 HOURS = [(hour, f"{hour:02d}:00") for hour in range(24)]
 MAX_AUTHOR_LENGTH = 100
@@ -66,6 +70,55 @@ class PreferencesForm(forms.Form):
                                           label="Papers per email")
     min_upvotes = forms.IntegerField(min_value=0, max_value=10_000, initial=0,
                                      label="Minimum upvotes on Hugging Face")
+    description = forms.CharField(
+        required=False, label="What you follow, in your own words", max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": EXAMPLE_DESCRIPTION}),
+        help_text="A few sentences are enough; Paperboy learns from them which papers fit.")
+    seed_papers = forms.CharField(
+        required=False, label="Papers like the ones you want", max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false",
+                                     "placeholder": "2508.13426\nhttps://arxiv.org/abs/2401.00001"}),
+        help_text=f"arXiv ids or links, one per line, at most {MAX_SEEDS}.")
+    seed_file = forms.FileField(
+        required=False, label="…or your library", widget=forms.ClearableFileInput(
+            attrs={"accept": ".bib,.json,.txt,application/json,text/plain"}),
+        help_text="A BibTeX file or a Zotero export (CSL JSON): its arXiv papers are added.")
+    recommendations = forms.BooleanField(
+        required=False, initial=True, label="Also recommend papers that fit what I follow",
+        help_text="Beyond the papers your lines match, learned from your description, your "
+                  "papers and your clicks on “More like this” / “Less like this”.")
+
+    def clean_seed_papers(self) -> str:
+        try:
+            return "\n".join(seeds_parse(self.cleaned_data["seed_papers"]))
+        except SeedError as error:
+            raise forms.ValidationError(str(error)) from None
+
+    def clean_seed_file(self):
+        upload = self.cleaned_data.get("seed_file")
+        if not upload:
+            return []
+        if upload.size > MAX_SEED_FILE_BYTES:
+            raise forms.ValidationError("The file is larger than 2 MB; export only the papers "
+                                        "you want to start from.")
+        try:
+            return seeds_from_export(upload.read().decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            raise forms.ValidationError("The file is not text (UTF-8).") from None
+        except SeedError as error:
+            raise forms.ValidationError(str(error)) from None
+
+    def clean(self):
+        data = super().clean()
+        from_file = data.get("seed_file") or []
+        if from_file and "seed_papers" in data:
+            combined = list(dict.fromkeys(data["seed_papers"].split() + from_file))
+            if len(combined) > MAX_SEEDS:
+                self.add_error("seed_file", f"With the file you would have {len(combined)} "
+                                            f"seed papers; at most {MAX_SEEDS}, please.")
+            else:
+                data["seed_papers"] = "\n".join(combined)
+        return data
 
     def clean_authors(self) -> str:
         names = [" ".join(line.split()) for line in self.cleaned_data["authors"].splitlines()]
@@ -83,7 +136,9 @@ class PreferencesForm(forms.Form):
             topics=list(data.get("topics", [])), interests=data["interests"],
             authors=data["authors"], frequency=data["frequency"], send_hour=data["send_hour"],
             timezone=data["timezone"], papers_per_email=data["papers_per_email"],
-            min_upvotes=data["min_upvotes"])
+            min_upvotes=data["min_upvotes"], description=data.get("description", ""),
+            seed_papers=data.get("seed_papers", ""),
+            recommendations=data.get("recommendations", True))
 
     @classmethod
     def for_subscriber(cls, subscriber: Subscriber, **kwargs) -> "PreferencesForm":
@@ -109,8 +164,9 @@ class MailingForm(AddressForm):
 
 
 class SignupForm(MailingForm, PreferencesForm):
-    field_order = ["email", "topics", "interests", "authors", "frequency", "send_hour",
-                   "timezone", "papers_per_email", "min_upvotes", "website"]
+    field_order = ["email", "topics", "interests", "authors", "description", "seed_papers",
+                   "seed_file", "recommendations", "frequency", "send_hour", "timezone",
+                   "papers_per_email", "min_upvotes", "website"]
 
 
 class LinkRequestForm(MailingForm):
@@ -124,6 +180,8 @@ class ImportedRowForm(AddressForm, PreferencesForm):
 
     TOPICS = PreferencesForm.base_fields["topics"].queryset
     topics = None
+    seed_file = None  # a list brings its seed papers as ids, in its seed_papers column
+    recommendations = None  # not a column: imported readers get the default (on)
 
     INVALID_CHOICE = {"frequency": "Not daily or weekly.",
                       "send_hour": "Not a whole hour from 0 to 23.",

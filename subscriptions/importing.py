@@ -18,9 +18,9 @@ from subscriptions.spreadsheets import cell_restore
 
 REQUIRED = ("email",)
 OPTIONAL = ("interests", "topics", "frequency", "timezone", "send_hour", "authors",
-            "min_upvotes", "papers_per_email")
+            "min_upvotes", "papers_per_email", "description", "seed_papers")
 COLUMNS = REQUIRED + OPTIONAL
-SEPARATED = ("interests", "authors")  # lines of the web form's text box, here split on ";"
+SEPARATED = ("interests", "authors", "seed_papers")  # the form's text boxes; here split on ;
 HOUR = re.compile(r"(\d{1,2})(:00)?")  # 8, 08 or 08:00, as the signup form shows hours
 
 

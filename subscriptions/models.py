@@ -109,6 +109,14 @@ class Subscriber(models.Model):
     )
     authors = models.TextField(blank=True, help_text="Authors to follow, one per line.")
     topics = models.ManyToManyField(Topic, blank=True, related_name="subscribers")
+    description = models.TextField(
+        blank=True, help_text="What they follow, in their own words (the learned ranking "
+        "reads it).")
+    seed_papers = models.TextField(
+        blank=True, help_text="arXiv ids of papers like the ones they want, one per line.")
+    recommendations = models.BooleanField(
+        default=True, help_text="Fill the digest with papers the model recommends, beyond "
+        "those their lines match.")
     paused_until = models.DateField(
         null=True, blank=True, help_text="No digests up to and including this day."
     )
@@ -151,6 +159,10 @@ class Subscriber(models.Model):
     @property
     def author_lines(self) -> list[str]:
         return split_lines(self.authors)
+
+    @property
+    def seed_ids(self) -> list[str]:
+        return split_lines(self.seed_papers)
 
 
 class MailEvent(models.Model):

@@ -22,9 +22,13 @@ class Preferences:
     timezone: str = "UTC"
     papers_per_email: int = 10
     min_upvotes: int = 0
+    description: str = ""
+    seed_papers: str = ""  # arXiv ids, one per line
+    recommendations: bool = True
 
     FIELDS = ("interests", "authors", "frequency", "send_hour", "timezone",
-              "papers_per_email", "min_upvotes")
+              "papers_per_email", "min_upvotes", "description", "seed_papers",
+              "recommendations")
 
     def apply(self, subscriber: Subscriber) -> None:
         for name in self.FIELDS:

@@ -68,7 +68,7 @@ def mailing_form_post(request: HttpRequest, form, *, ip_group: str,
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
-    form = SignupForm(request.POST or None)
+    form = SignupForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         answer = mailing_form_post(request, form, ip_group="signup-ip", act=lambda: (
             subscriber_signup(email=form.cleaned_data["email"],
@@ -122,7 +122,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     form = PreferencesForm.for_subscriber(subscriber)
     if request.method == "POST":
         if action == "save":
-            form = PreferencesForm(request.POST)
+            form = PreferencesForm(request.POST, request.FILES)
             if form.is_valid():
                 subscriber_update(subscriber=subscriber, preferences=form.preferences())
                 messages.success(request, "Saved. Your next digest follows these choices.")

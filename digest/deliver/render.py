@@ -5,6 +5,7 @@ What differs per reader (links, "why this paper") is filled in with escaped valu
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
@@ -15,6 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
 
+from digest.learn.votes import feedback_url
 from digest.memo import BoundedCache
 from digest.models import Delivery, Paper
 from subscriptions.emails import inline, inline_fragment, stylesheet, subscriber_links
@@ -124,17 +126,18 @@ class Renderer:
         return found
 
     def digest(self, *, edition: date, email: str, items: list[tuple[Paper, list[dict]]],
-               links: dict[str, str], kind: str = "mail") -> Digest:
+               links: dict[str, str], kind: str = "mail",
+               feedback: Callable[[Paper], tuple[str, str]] | None = None) -> Digest:
         """`items`: the papers, best first, each with the lines and words that matched.
-        `kind`: "mail", or "web" for the browser view (no links of the reader's in it)."""
-        intro = (f"{len(items)} new paper{'s' if len(items) != 1 else ''} matching what you "
-                 f"follow." if any(matched for _, matched in items)
-                 else f"The {len(items)} most upvoted papers of the day.")
+        `kind`: "mail", or "web" for the browser view (no links of the reader's in it).
+        `feedback`: a paper's "More like this" and "Less like this" links, for the reader."""
+        intro = digest_intro([matched for _, matched in items])
         label = f"{edition:%A} {edition.day} {edition:%B %Y}"
         values = {"site_url": settings.SITE_URL, "edition_label": label, "intro": intro,
                   "email": email, **links}
         page = fill(skeleton(kind), {name: escape(value) for name, value in values.items()})
-        cards = [self.card(paper).html.replace("<!--WHY-->", why_html(matched))
+        cards = [self.card(paper).html.replace("<!--WHY-->", why_html(matched)).replace(
+                     "<!--FEEDBACK-->", feedback_html(*feedback(paper)) if feedback else "")
                  for paper, matched in items]
         shown = len(cards)
         html = self._assemble(page, cards, shown, links["browser_url"])
@@ -163,12 +166,42 @@ class Renderer:
         return page.replace("<!--CARDS-->", "".join(cards[:shown])).replace("<!--MORE-->", more)
 
 
+def digest_intro(reasons: list[list[dict]]) -> str:
+    """The line under the heading: how many papers, and why they came."""
+    n = len(reasons)
+    papers = f"{n} new paper{'s' if n != 1 else ''}"
+    picked = sum(1 for matched in reasons if recommended(matched))
+    if not any(reasons):
+        return f"The {n} most upvoted papers of the day."
+    if picked == n:
+        return f"{papers} recommended for you, from what you told us and your clicks."
+    if picked:
+        return f"{papers}: {n - picked} matching what you follow, {picked} recommended for you."
+    return f"{papers} matching what you follow."
+
+
+def recommended(matched: list[dict]) -> dict | None:
+    """The reason of a paper the learned ranking recommended (no line matched it)."""
+    return matched[0] if matched and matched[0].get("recommended") else None
+
+
 def why_html(matched: list[dict]) -> str:
-    """"Why this paper": each matched line with the paper's words that matched, highlighted.
-    The lines are what the reader typed: escaped like everything else that is theirs."""
+    """"Why this paper": each matched line with the paper's words that matched, highlighted,
+    or, for a recommendation, the closest paper the reader liked. The lines are what the
+    reader typed: escaped like everything else that is theirs."""
     if not matched:
         return ""
     opening, closing = _tag("p", "why")
+    reason = recommended(matched)
+    if reason is not None:
+        because = reason.get("because")
+        if not because:
+            return f"{opening}Recommended for you, from what you told us.{closing}"
+        link_open, link_close = _tag("a")
+        link_open = link_open.replace("<a", f'<a href="https://arxiv.org/abs/'
+                                            f'{escape(because["arxiv_id"])}"', 1)
+        return (f"{opening}Recommended for you: close to {link_open}"
+                f"{escape(because['title'] or because['arxiv_id'])}{link_close}{closing}")
     reasons = "; ".join(_reason_html(line["line"], tuple(line["words"])) for line in matched)
     return f"{opening}Why: {reasons}{closing}"
 
@@ -184,7 +217,22 @@ def _reason_html(line: str, words: tuple[str, ...]) -> str:
     return f"{code_open}{escape(line)}{code_close}" + (f": {marked}" if marked else "")
 
 
+def feedback_html(more_url: str, less_url: str) -> str:
+    """The card's one-click links: "More like this" and "Less like this"."""
+    opening, closing = _tag("p", "feedback")
+    link_open, link_close = _tag("a")
+    links = [link_open.replace("<a", f'<a href="{escape(url)}"', 1) + label + link_close
+             for url, label in ((more_url, "More like this"), (less_url, "Less like this"))]
+    return f"{opening}{' · '.join(links)}{closing}"
+
+
 def why_text(matched: list[dict]) -> str:
+    reason = recommended(matched)
+    if reason is not None:
+        because = reason.get("because")
+        if not because:
+            return "recommended for you, from what you told us"
+        return f"recommended for you, close to {because['title'] or because['arxiv_id']}"
     return "; ".join(
         f"{line['line']}" + (f" ({', '.join(line['words'])})" if line["words"] else "")
         for line in matched)
@@ -206,15 +254,26 @@ def digest_for(*, renderer: Renderer, subscriber: Subscriber, edition: date,
                items: list[tuple[Paper, list[dict]]], browser_url: str) -> tuple[Digest, dict]:
     """The digest as mailed, with the reader's own manage and unsubscribe links."""
     links = {**subscriber_links(subscriber), "browser_url": browser_url}
-    return renderer.digest(edition=edition, email=subscriber.email, items=items,
-                           links=links), links
+    return renderer.digest(edition=edition, email=subscriber.email, items=items, links=links,
+                           feedback=reader_feedback(subscriber)), links
 
 
 def digest_for_browser(*, renderer: Renderer, subscriber: Subscriber, edition: date,
-                       items: list[tuple[Paper, list[dict]]], browser_url: str) -> Digest:
-    """The digest as the browser view shows it: no link of the reader's (whoever holds a
-    forwarded digest can open the view), only a way to have them mailed to the reader."""
+                       items: list[tuple[Paper, list[dict]]], browser_url: str,
+                       with_feedback: bool = True) -> Digest:
+    """The digest as the browser view shows it: no link to the reader's preferences
+    (whoever holds a forwarded digest can open the view), only a way to have them mailed to
+    the reader; the one-click feedback links unless `with_feedback` is off (an operator's
+    sample)."""
     links = {"browser_url": browser_url,
              "link_request_url": settings.SITE_URL + reverse("subscriptions:link")}
     return renderer.digest(edition=edition, email=subscriber.email, items=items, links=links,
-                           kind="web")
+                           kind="web",
+                           feedback=reader_feedback(subscriber) if with_feedback else None)
+
+
+def reader_feedback(subscriber: Subscriber) -> Callable[[Paper], tuple[str, str]]:
+    """A paper's "More like this" and "Less like this" links, signed for this reader."""
+    return lambda paper: (
+        feedback_url(subscriber=subscriber, arxiv_id=paper.arxiv_id, action="more"),
+        feedback_url(subscriber=subscriber, arxiv_id=paper.arxiv_id, action="less"))

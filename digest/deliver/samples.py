@@ -1,6 +1,7 @@
 """A reader's digest built without a delivery row: what an operator previews or sends
 themselves to check a reader's filters. Nothing is recorded, nothing marked as sent."""
 
+import json
 from datetime import date
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.urls import reverse
 
 from digest.deliver.render import Digest, Renderer, digest_for_browser
 from digest.editions.build import edition_matches
+from digest.learn.digests import items_with_learning
 from digest.models import Paper
 from subscriptions.emails import message_build
 from subscriptions.models import Subscriber
@@ -20,15 +22,14 @@ def digest_for_subscriber(*, subscriber: Subscriber, edition: date, browser_url:
     same = Subscriber.objects.filter(pk=subscriber.pk)
     [(_, matches)] = edition_matches(edition=edition, subscribers=same,
                                      frequencies=[subscriber.frequency])
-    ranked = matches.ranked(0)
-    if not ranked:
+    chosen = items_with_learning(matches, edition=edition)[subscriber.pk]
+    if not chosen:
         return None
-    papers = Paper.objects.in_bulk([paper.key for paper in ranked])
-    items = [(papers[paper.key], [{"line": why.line, "words": why.words} for why in paper.why])
-             for paper in ranked]
+    papers = Paper.objects.in_bulk([key for key, _ in chosen])
+    items = [(papers[key], json.loads(why)) for key, why in chosen]
     # Without the reader's own links: previews and tests go to operators.
     return digest_for_browser(renderer=Renderer(), subscriber=subscriber, edition=edition,
-                              items=items, browser_url=browser_url)
+                              items=items, browser_url=browser_url, with_feedback=False)
 
 
 def digest_send_test(*, subscriber: Subscriber, edition: date, to: str) -> bool:

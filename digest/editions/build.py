@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, QuerySet
 
 from digest.editions.due import edition_window, frequencies_due
+from digest.learn.digests import items_with_learning
 from digest.match.index import PaperIndex
 from digest.match.inputs import paper_docs, papers_between, readers_for, topic_lines
 from digest.match.matching import Matches, match
@@ -90,8 +91,7 @@ def deliveries_build(*, edition: date, subscribers: QuerySet[Subscriber],
 
 @transaction.atomic
 def _write(edition: date, frequency: str, matches: Matches) -> Built:
-    keys = matches.readers.keys
-    chosen = {int(keys[row]): matches.items_json(row) for row in range(len(keys))}
+    chosen = items_with_learning(matches, edition=edition)
     Delivery.objects.bulk_create(
         [Delivery(subscriber_id=key, edition=edition, frequency=frequency,
                   status=Delivery.Status.PENDING if papers else Delivery.Status.SKIPPED,

@@ -16,11 +16,15 @@ LAYERS = [
                      "config.commands", "digest.backoff", "digest.memo"]),
     ("pure cores", ["subscriptions.filters", "subscriptions.addresses",
                     "subscriptions.esp_events", "digest.ingest.sources", "digest.match.topk",
-                    "digest.match.index", "digest.match.readers", "digest.match.matching"]),
+                    "digest.match.index", "digest.match.readers", "digest.match.matching",
+                    "digest.learn.embedding", "digest.learn.text_features",
+                    "digest.learn.profiles", "digest.learn.ranking", "digest.learn.scoring",
+                    "subscriptions.seeds"]),
     ("records", ["subscriptions.models", "digest.models"]),
     ("readers' services", ["subscriptions"]),
     ("ingest", ["digest.ingest"]),
     ("match's reads", ["digest.match"]),
+    ("learn", ["digest.learn"]),
     ("editions", ["digest.editions"]),
     ("deliver", ["digest.deliver"]),
     ("screens and entry points", ["digest.screens", "digest.tasks", "digest.management",
@@ -33,6 +37,8 @@ DEVTOOLS = "digest.devtools"
 # Modules that must stay pure: no models, no settings, no database.
 PURE = ["subscriptions.filters", "digest.ingest.sources", "digest.match.topk",
         "digest.match.index", "digest.match.readers", "digest.match.matching",
+        "digest.learn.embedding", "digest.learn.text_features", "digest.learn.profiles",
+        "digest.learn.ranking", "digest.learn.scoring", "subscriptions.seeds",
         "digest.backoff", "digest.memo"]
 IMPURE = ("django.conf", "django.db", ".models")
 

@@ -18,6 +18,7 @@ from digest.ingest.sources.http import build_client
 from digest.ingest.sources.records import SourceError
 from digest.models import IngestRun, Paper
 from digest.screens.archive import paper_latest_featured_day
+from digest.tasks import embed_new_papers
 from subscriptions.consent import subscriber_import
 from subscriptions.models import Subscriber, Topic
 from subscriptions.services import Preferences
@@ -27,6 +28,10 @@ DEMO_READERS = [
     ("ada@example.org", {"interests": 'sparse autoencoder\n"language model" -robotics'}, []),
     ("grace@example.org", {"authors": "Grace Liu"}, ["robotics", "speech-audio"]),
     ("alan@example.org", {}, []),  # no filters: the day's top papers
+    # No filters, only their own words: the learned ranking picks what fits.
+    ("lin@example.org", {"description": "Interpretability: what sparse autoencoders, probes "
+                                        "and circuits reveal about the features inside "
+                                        "neural networks."}, []),
 ]
 
 
@@ -56,6 +61,7 @@ class Command(BaseCommand):
             run = self.ingest_sample()
         if run.status != IngestRun.Status.SUCCEEDED:
             raise CommandError(f"ingest failed: {run.error}")
+        embed_new_papers.delay()  # for the learned ranking (in-process without a broker)
         day = paper_latest_featured_day()
         self.stdout.write(
             f"Papers: {Paper.objects.count()} stored ({run.created} new, {run.updated} updated), "

@@ -16,6 +16,7 @@ from digest.ingest.sources.files import read_listing_file
 from digest.ingest.sources.http import build_client
 from digest.ingest.sources.records import SourceError
 from digest.models import IngestRun
+from digest.tasks import embed_new_papers
 
 # Waits between retries (tests put a recorder here). A backfill waits as long as Hugging
 # Face's rate-limit window asks: the sources' default retry policy.
@@ -49,6 +50,7 @@ class Command(BaseCommand):
             runs = [self.ingest_arxiv(options["category"])]
         else:
             runs = self.ingest_hf_days(self.days(options))
+        embed_new_papers.delay()  # in-process without a broker; queued for a worker with one
         self.report(runs)
 
     def days(self, options) -> list[date]:

@@ -15,6 +15,7 @@ from config.commands import BaseCommand
 from digest.ingest.today import ingest_today
 from digest.management.commands.ingest import report_run
 from digest.models import IngestRun
+from digest.tasks import embed_new_papers
 
 PARTLY_FAILED = 3
 sleep = time.sleep  # waits between retries (tests put a recorder here)
@@ -48,4 +49,6 @@ class Command(BaseCommand):
 
     @staticmethod
     def ingest() -> list[IngestRun]:
-        return ingest_today(today=timezone.now().date(), sleep=sleep)
+        runs = ingest_today(today=timezone.now().date(), sleep=sleep)
+        embed_new_papers.delay()  # in-process without a broker; queued for a worker with one
+        return runs

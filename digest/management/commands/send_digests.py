@@ -12,6 +12,7 @@ from config.commands import BaseCommand
 from digest.deliver.batch import deliveries_send
 from digest.editions.build import deliveries_build, edition_matches
 from digest.editions.due import subscribers_due, subscribers_for_edition
+from digest.learn.digests import items_with_learning
 from digest.management.commands.ingest import parse_date
 from digest.models import Delivery
 from digest.tasks import retry_later
@@ -75,8 +76,9 @@ class Command(BaseCommand):
         for edition, due in editions:
             emails = dict(due.values_list("pk", "email"))
             for _, matches in edition_matches(edition=edition, subscribers=due):
-                for row, key in enumerate(matches.readers.keys):
-                    count = int(matches.counts[row])
+                chosen = items_with_learning(matches, edition=edition)
+                for key in matches.readers.keys:
+                    count = len(chosen[int(key)])
                     would["sent" if count else "skipped"] += 1
                     shown = f"{count} papers" if count else "no matches, skipped"
                     self.stdout.write(f"{edition} {emails[int(key)]}: {shown}")

@@ -1,0 +1,121 @@
+"""Where learning meets the database: each paper's embedding (computed once, at ingestion,
+stored float16), the week's feature space, and papers' rows in it.
+
+The space (TF-IDF reduced by LSA beside MiniLM, each centred; digest.learn.profiles) is
+fitted on the papers of the four weeks before the current week's Monday. Every process fits
+the same space from the same papers (the fit is deterministic), so a reader's scorer, made in
+one worker, is valid in all of them until the next Monday; nothing but the papers' vectors
+needs storing."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+
+import numpy as np
+
+from digest.learn.embedding import (
+    MAX_TOKENS,
+    MiniLM,
+    from_float16_bytes,
+    paper_text,
+    to_float16_bytes,
+)
+from digest.learn.profiles import HYBRID, MINILM_ONLY, Matrix, Space
+from digest.memo import BoundedCache
+from digest.models import Paper, PaperEmbedding
+
+MODEL = f"all-MiniLM-L6-v2@{MAX_TOKENS}"
+SPACE_WEEKS = 4
+MIN_PAPERS_FOR_TFIDF = 40  # fewer: the space is MiniLM alone (an LSA of a handful is noise)
+EMBED_BATCH = 64
+
+
+@cache
+def encoder() -> MiniLM:
+    """The model, loaded once per process (0.4 s, 115 MB), its files checked by sha256."""
+    return MiniLM(MAX_TOKENS)
+
+
+def papers_embed(*, paper_ids: Sequence[int] | None = None) -> int:
+    """Embed the papers that have no vector from this model yet; returns how many."""
+    papers = Paper.objects.exclude(embedding__model=MODEL)
+    if paper_ids is not None:
+        papers = papers.filter(pk__in=list(paper_ids))
+    rows = list(papers.values_list("pk", "title", "abstract"))
+    for start in range(0, len(rows), EMBED_BATCH):
+        batch = rows[start:start + EMBED_BATCH]
+        vectors = encoder().encode([paper_text(title, abstract) for _, title, abstract in batch])
+        PaperEmbedding.objects.bulk_create(
+            [PaperEmbedding(paper_id=pk, model=MODEL, vector=to_float16_bytes(vector))
+             for (pk, _, _), vector in zip(batch, vectors, strict=True)],
+            update_conflicts=True, unique_fields=["paper"], update_fields=["model", "vector"])
+    return len(rows)
+
+
+def text_embed(text: str) -> bytes:
+    """A reader's own words, embedded as a paper is (float16 bytes)."""
+    return to_float16_bytes(encoder().encode([text]))
+
+
+@dataclass(frozen=True)
+class PaperSet:
+    """Papers as the model sees them: their ids and texts, and their MiniLM rows."""
+
+    keys: list[int]
+    arxiv_ids: list[str]
+    texts: list[str]
+    vectors: np.ndarray  # (n, 384) float32
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+def paper_set(papers) -> PaperSet:
+    """The papers of a queryset that have an embedding from this model."""
+    rows = list(papers.filter(embedding__model=MODEL).order_by("pk").values_list(
+        "pk", "arxiv_id", "title", "abstract", "embedding__vector"))
+    vectors = (from_float16_bytes(b"".join(bytes(row[4]) for row in rows)) if rows
+               else np.zeros((0, 384), np.float32))
+    return PaperSet(keys=[row[0] for row in rows], arxiv_ids=[row[1] for row in rows],
+                    texts=[paper_text(row[2], row[3]) for row in rows], vectors=vectors)
+
+
+def space_week(day: date) -> date:
+    """The Monday of `day`'s week: the space in force on `day`."""
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass
+class WeekSpace:
+    week: date
+    space: Space
+    window: Matrix  # the window papers' rows: what a reader's threshold is measured on
+
+
+_SPACES: BoundedCache[WeekSpace] = BoundedCache(2)
+
+
+def space_for(day: date) -> WeekSpace:
+    """The feature space in force on `day`, fitted once per process and week."""
+    week = space_week(day)
+
+    def fit() -> WeekSpace:
+        since = week - timedelta(weeks=SPACE_WEEKS)
+        window = paper_set(papers_listed(since=since, until=week - timedelta(days=1)))
+        if len(window) < MIN_PAPERS_FOR_TFIDF:  # a new service: take every paper there is
+            window = paper_set(Paper.objects.filter(featured_on__lt=week) | Paper.objects.filter(
+                announced_on__lt=week))
+        config = HYBRID if len(window) >= MIN_PAPERS_FOR_TFIDF else MINILM_ONLY
+        if not len(window):
+            window = paper_set(Paper.objects.all())
+        space = Space.fit(config, window.texts, window.vectors)
+        return WeekSpace(week=week, space=space, window=space.rows(window.texts, window.vectors))
+
+    return _SPACES.remember(week, fit)
+
+
+def papers_listed(*, since: date, until: date):
+    from digest.match.inputs import papers_between  # the edition's notion of a day's papers
+
+    return papers_between(since=since, until=until)

@@ -1,0 +1,73 @@
+"""One-click feedback: "More like this" and "Less like this" on a paper, from the links in
+every digest and on the web. A link is signed per reader, paper and action and never
+expires; it needs no session or CSRF cookie, because the token is the credential. Opening it
+records nothing (mail scanners open every link): the landing page POSTs the vote."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+from digest.models import Paper, Vote
+from subscriptions.models import Subscriber
+
+SALT = "paperboy.digest.feedback"
+ACTIONS = {"more": Vote.Value.MORE, "less": Vote.Value.LESS}
+
+
+class BadFeedbackLink(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Feedback:
+    subscriber: Subscriber
+    paper: Paper
+    action: str  # "more" or "less"
+
+    @property
+    def value(self) -> int:
+        return ACTIONS[self.action]
+
+
+def feedback_token(*, subscriber: Subscriber, arxiv_id: str, action: str) -> str:
+    return signing.Signer(salt=SALT).sign_object([subscriber.token, arxiv_id, action],
+                                                 compress=True)
+
+
+def feedback_url(*, subscriber: Subscriber, arxiv_id: str, action: str) -> str:
+    return settings.SITE_URL + reverse("feedback", args=[feedback_token(
+        subscriber=subscriber, arxiv_id=arxiv_id, action=action)])
+
+
+def feedback_read(*, token: str) -> Feedback:
+    """Whose vote, on which paper, which way; BadFeedbackLink when the link was tampered with
+    or names a reader or paper that is gone."""
+    try:
+        subscriber_token, arxiv_id, action = signing.Signer(salt=SALT).unsign_object(token)
+    except (signing.BadSignature, ValueError, TypeError):
+        raise BadFeedbackLink from None
+    subscriber = Subscriber.objects.filter(token=subscriber_token).first()
+    paper = Paper.objects.filter(arxiv_id=arxiv_id).first()
+    if subscriber is None or paper is None or action not in ACTIONS:
+        raise BadFeedbackLink
+    return Feedback(subscriber=subscriber, paper=paper, action=action)
+
+
+def vote_record(*, feedback: Feedback, now: datetime) -> Vote:
+    """The reader's vote on the paper, replacing any earlier one. Whether the paper came as a
+    recommendation is read from what the reader was sent."""
+    recommended = feedback.paper.delivery_items.filter(
+        delivery__subscriber=feedback.subscriber, matched__0__recommended=True).exists()
+    vote, _ = Vote.objects.update_or_create(
+        subscriber=feedback.subscriber, paper=feedback.paper,
+        defaults={"value": feedback.value, "voted_at": now, "recommended": recommended})
+    return vote
+
+
+def vote_undo(*, feedback: Feedback) -> bool:
+    deleted, _ = Vote.objects.filter(subscriber=feedback.subscriber,
+                                     paper=feedback.paper).delete()
+    return bool(deleted)
