@@ -17,10 +17,14 @@ from digest.deliver.send import TransientSendError
 from digest.deliver.state import deliveries_requeue_stuck, deliveries_waiting, delivery_give_up
 from digest.editions.build import deliveries_build
 from digest.editions.due import subscribers_due, subscribers_for_edition
+from digest.ingest.seeds import seeds_ingest, seeds_missing
+from digest.ingest.sources.records import SourceError
 from digest.ingest.today import ingest_again, ingest_today
+from digest.learn.reader_models import reader_refit
 from digest.learn.store import MODEL as EMBEDDING_MODEL
 from digest.learn.store import papers_embed
 from digest.models import IngestRun, Paper
+from subscriptions.models import Subscriber
 
 log = logging.getLogger(__name__)
 # An ESP failing a third of all requests at random still delivers all but one in a million
@@ -34,6 +38,7 @@ def ingest_daily(self) -> list[int]:
     tried again in 15 minutes (up to 2 hours)."""
     runs = ingest_today(today=timezone.now().date())
     embed_new_papers.delay()
+    ingest_seed_papers.delay()
     if any(run.status == IngestRun.Status.FAILED for run in runs):
         raise self.retry(countdown=15 * 60)
     return [run.pk for run in runs]
@@ -65,6 +70,29 @@ def embed_new_papers() -> int:
 @shared_task
 def embed_papers(paper_ids: list[int]) -> int:
     return papers_embed(paper_ids=paper_ids)
+
+
+@shared_task
+def ingest_seed_papers(subscriber_ids: list[int] | None = None) -> int:
+    """The seed papers readers named that are not stored yet (all readers', or these
+    readers'), fetched from arXiv and then embedded; returns how many were stored. When arXiv
+    cannot be reached they stay missing, and the next day's ingest asks again."""
+    readers = (Subscriber.objects.filter(pk__in=subscriber_ids) if subscriber_ids is not None
+               else None)
+    try:
+        stored = seeds_ingest(seeds_missing(readers))
+    except SourceError as error:
+        log_event(log, logging.WARNING, "Seed papers could not be fetched", error=str(error))
+        return 0
+    if stored:
+        embed_new_papers.delay()
+    return len(stored)
+
+
+@shared_task
+def refit_reader(subscriber_id: int) -> bool:
+    """A reader's profile, refit after a vote (or a change of what they follow)."""
+    return reader_refit(subscriber_id=subscriber_id, day=timezone.localdate())
 
 
 def queue_sends(delivery_ids: list[int]) -> None:

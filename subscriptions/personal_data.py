@@ -18,7 +18,8 @@ def _when(moment) -> str | None:
 
 
 def subscriber_data_export(*, subscriber: Subscriber) -> dict:
-    """Preferences, consent record and history, deliveries with their papers, ESP events."""
+    """Preferences (their description and seed papers among them), consent record and history,
+    deliveries with their papers, "More/Less like this" votes, ESP events."""
     deliveries = subscriber.deliveries.order_by("-edition").prefetch_related("items__paper")
     return {
         "email": subscriber.email,
@@ -36,6 +37,9 @@ def subscriber_data_export(*, subscriber: Subscriber) -> dict:
                         "papers": [{"arxiv_id": item.paper.arxiv_id, "title": item.paper.title,
                                     "why": item.matched} for item in delivery.items.all()]}
                        for delivery in deliveries],
+        "votes": [{"at": _when(vote.voted_at), "arxiv_id": vote.paper.arxiv_id,
+                   "title": vote.paper.title, "vote": vote.get_value_display()}
+                  for vote in subscriber.votes.select_related("paper")],
         "mail_events": [{"at": _when(event.occurred_at or event.received_at),
                          "type": event.event_type, "description": event.description}
                         for event in subscriber.mail_events.all()],

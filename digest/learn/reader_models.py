@@ -151,6 +151,13 @@ def readers_scorers(inputs: dict[int, ReaderInputs], *, day: date,
     return scorers
 
 
+def reader_refit(*, subscriber_id: int, day: date) -> bool:
+    """Refit (and store) one reader's profile if what they gave changed; False for a reader
+    without learning."""
+    inputs = readers_inputs(Subscriber.objects.filter(pk=subscriber_id))
+    return subscriber_id in readers_scorers(inputs, day=day)
+
+
 def reader_top_papers(*, subscriber: Subscriber, day: date, limit: int) -> list[Paper]:
     """What the reader's profile, refit now, ranks highest among the last week's papers they
     have not voted on: what the feedback page shows after a click."""

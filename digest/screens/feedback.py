@@ -5,15 +5,23 @@ message, and they do not run pages. The page's script POSTs at once (a reader wi
 scripts presses its button), and the POST records the vote. The link is the credential (signed
 per reader, paper and action): no session, no CSRF cookie, from any mail client."""
 
+import logging
+
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+from kombu.exceptions import OperationalError
 
+from config.logs import log_event
 from digest.learn.reader_models import reader_top_papers
 from digest.learn.votes import BadFeedbackLink, feedback_read, vote_record, vote_undo
+from digest.tasks import refit_reader
 from subscriptions.private_pages import token_page
+
+log = logging.getLogger(__name__)
 
 SHOWN = 5
 
@@ -34,8 +42,20 @@ def feedback(request: HttpRequest, token: str) -> HttpResponse:
         else:
             vote_record(feedback=feedback, now=timezone.now())
             context["state"] = "recorded"
-        # Refit now: the page shows what the model ranks highest after this click, and the
-        # profile the next tick scores with is stored.
+        refit_soon(feedback.subscriber.pk)
+        # What the model ranks highest after this click (refit here if the task has not yet).
         context["top"] = reader_top_papers(subscriber=feedback.subscriber,
                                            day=timezone.localdate(), limit=SHOWN)
     return render(request, "digest/feedback.html", context)
+
+
+def refit_soon(subscriber_id: int) -> None:
+    """The worker refits the reader's profile once the vote is committed. A broker that is
+    down costs nothing here: the next digest refits a stale profile anyway."""
+    def queue() -> None:
+        try:
+            refit_reader.delay(subscriber_id)
+        except OperationalError as error:
+            log_event(log, logging.WARNING, "Refit not queued", error=str(error))
+
+    transaction.on_commit(queue)

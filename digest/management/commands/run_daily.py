@@ -15,7 +15,7 @@ from config.commands import BaseCommand
 from digest.ingest.today import ingest_today
 from digest.management.commands.ingest import report_run
 from digest.models import IngestRun
-from digest.tasks import embed_new_papers
+from digest.tasks import embed_new_papers, ingest_seed_papers
 
 PARTLY_FAILED = 3
 sleep = time.sleep  # waits between retries (tests put a recorder here)
@@ -50,5 +50,8 @@ class Command(BaseCommand):
     @staticmethod
     def ingest() -> list[IngestRun]:
         runs = ingest_today(today=timezone.now().date(), sleep=sleep)
-        embed_new_papers.delay()  # in-process without a broker; queued for a worker with one
+        # For the learned ranking; in-process without a broker, queued for a worker with one.
+        if any(run.status != IngestRun.Status.FAILED for run in runs):
+            ingest_seed_papers.delay()  # arXiv is reachable: the readers' new seed papers
+        embed_new_papers.delay()
         return runs
