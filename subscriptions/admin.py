@@ -26,6 +26,7 @@ from subscriptions.consent import (
 from subscriptions.filters import CATEGORY
 from subscriptions.forms import InterestLinesField
 from subscriptions.models import HistoryEntry, MailEvent, SignupRequest, Subscriber, Topic
+from subscriptions.seeds import SeedError, seeds_parse
 from subscriptions.spreadsheets import csv_response
 
 
@@ -34,9 +35,16 @@ class SubscriberForm(forms.ModelForm):
 
     class Meta:
         model = Subscriber
-        fields = ["topics", "interests", "authors", "min_upvotes", "papers_per_email",
-                  "frequency", "timezone", "send_hour", "paused_until"]
+        fields = ["topics", "interests", "authors", "description", "seed_papers",
+                  "recommendations", "min_upvotes", "papers_per_email", "frequency", "timezone",
+                  "send_hour", "paused_until"]
         field_classes = {"interests": InterestLinesField}
+
+    def clean_seed_papers(self) -> str:
+        try:
+            return "\n".join(seeds_parse(self.cleaned_data["seed_papers"]))
+        except SeedError as error:
+            raise forms.ValidationError(str(error)) from None
 
 
 class ReasonForm(forms.Form):
@@ -85,7 +93,8 @@ class SubscriberAdmin(admin.ModelAdmin):
                        "created_at", "updated_at", "last_deliveries", "mail_events"]
     fieldsets = [
         (None, {"fields": ["email", "status", "status_changed_at"]}),
-        ("What they follow", {"fields": ["topics", "interests", "authors", "min_upvotes",
+        ("What they follow", {"fields": ["topics", "interests", "authors", "description",
+                                         "seed_papers", "recommendations", "min_upvotes",
                                          "papers_per_email"]}),
         ("When", {"fields": ["frequency", "timezone", "send_hour", "paused_until"]}),
         ("Deliveries and ESP events", {"fields": ["last_deliveries", "mail_events"]}),

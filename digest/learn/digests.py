@@ -5,6 +5,7 @@ them; papers no line matched fill the remaining slots when they clear the reader
 kind sink. Scoring a batch of readers is one matrix product against the edition's papers."""
 
 import json
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -18,10 +19,12 @@ from digest.learn.reader_models import (
     readers_scorers,
 )
 from digest.learn.store import WeekSpace, paper_set, space_for
-from digest.match.matching import Matches
+from digest.match.matching import Matches, match
 from digest.memo import BoundedCache
 from digest.models import Paper
 from subscriptions.models import Subscriber
+
+MATCHES_CONSIDERED = 100  # of a learning reader's matches, the model orders the first 100
 
 # An edition's papers as rows of the week's space, per process: a worker's build tasks share
 # them (keyed by the week and the papers, which the index's identity stands for).
@@ -53,33 +56,72 @@ def items_with_learning(matches: Matches, *, edition: date) -> dict[int, list[tu
     paper_keys, arxiv_of, rows = _candidates(matches, space)
     if rows is None:
         return items
-    position = {key: i for i, key in enumerate(paper_keys)}
-    titles = dict(Paper.objects.filter(arxiv_id__in={a for s in scorers.values()
-                                                     for a in s.liked}).values_list(
-        "arxiv_id", "title"))
-    for row, key in enumerate(keys):
-        scorer = scorers.get(key)
-        if scorer is not None:
-            items[key] = _mixed(matches, row, scorer, paper_keys, position, rows, arxiv_of,
-                                titles, space)
+    learners = [(row, key) for row, key in enumerate(keys) if key in scorers]
+    # The matcher cut each reader's matches at their limit, by its own order; the model
+    # reorders them, so for learning readers it takes the matches before that cut.
+    limits = matches.readers.limits
+    wider = np.zeros(len(keys), bool)
+    wider[[row for row, _ in learners]] = True
+    uncut = match(replace(matches.readers, limits=np.where(
+        wider, np.maximum(limits, MATCHES_CONSIDERED), limits)), matches.index)
+    # Every learning reader against every paper: one matrix product for the batch.
+    weights = np.stack([scorers[key].weights for _, key in learners])
+    scores = np.asarray(rows @ weights.T)  # (papers, readers)
+    voted = _VotedRows(space, {a for s in scorers.values() for a in (*s.liked, *s.disliked)})
+    edition_papers = _EditionPapers(matches, paper_keys, arxiv_of, rows)
+    for column, (row, key) in enumerate(learners):
+        items[key] = _mixed(uncut, row, scorers[key], scores[:, column], edition_papers,
+                            voted, limit=int(limits[row]))
     return items
 
 
-def _mixed(matches: Matches, row: int, scorer: ReaderScorer, paper_keys: list[int],
-           position: dict[int, int], rows, arxiv_of: dict[int, str], titles: dict[str, str],
-           space: WeekSpace) -> list[tuple[int, str]]:
+@dataclass
+class _EditionPapers:
+    matches: Matches
+    keys: list[int]
+    arxiv_of: dict[int, str]
+    rows: object
+    position: dict[int, int] = field(init=False)
+    upvotes: dict[int, int] = field(init=False)
+
+    def __post_init__(self):
+        self.position = {key: i for i, key in enumerate(self.keys)}
+        self.upvotes = {paper.key: paper.upvotes for paper in self.matches.index.papers}
+
+
+class _VotedRows:
+    """The batch's seed and voted papers as rows of the space (one query), with their titles:
+    what "why" compares a recommendation with, and what sinks a downvoted kind."""
+
+    def __init__(self, space: WeekSpace, arxiv_ids: set[str]):
+        ids, rows = paper_rows(space, sorted(arxiv_ids))
+        self.index = {arxiv_id: i for i, arxiv_id in enumerate(ids)}
+        self.rows = rows
+        self.titles = dict(Paper.objects.filter(arxiv_id__in=ids).values_list("arxiv_id",
+                                                                               "title"))
+
+    def of(self, arxiv_ids: list[str]) -> tuple[list[str], object]:
+        found = [a for a in arxiv_ids if a in self.index]
+        if not found:
+            return [], None
+        return found, self.rows[[self.index[a] for a in found]]
+
+
+def _mixed(matches: Matches, row: int, scorer: ReaderScorer, scores: np.ndarray,
+           papers: _EditionPapers, voted: _VotedRows, *, limit: int) -> list[tuple[int, str]]:
     readers = matches.readers
     sent = readers.sent.get(row, frozenset())
     floor = int(readers.min_upvotes[row])
-    upvotes = {paper.key: paper.upvotes for paper in matches.index.papers}
-    allowed = [key for key in paper_keys if key not in sent and upvotes.get(key, 0) >= floor]
+    seen = set(scorer.liked) | set(scorer.disliked)  # named or voted: the reader knows them
+    allowed = [key for key in papers.keys if key not in sent and papers.arxiv_of[key] not in seen
+               and papers.upvotes.get(key, 0) >= floor]
     if not allowed:
         return []
-    cand = rows[[position[key] for key in allowed]]
-    scores = scorer.scores(cand)
+    at = [papers.position[key] for key in allowed]
+    cand = papers.rows[at]
     filtered = dict(matches.items_json(row)) if readers.queries(row) else {}
-    liked_ids, liked = paper_rows(space, scorer.liked)
-    _, disliked = paper_rows(space, scorer.disliked)
+    liked_ids, liked = voted.of(scorer.liked)
+    _, disliked = voted.of(scorer.disliked)
     sunk = sinks(cand, liked, disliked) if filtered else None
     threshold = scorer.threshold if scorer.recommendations else np.inf
 
@@ -89,19 +131,17 @@ def _mixed(matches: Matches, row: int, scorer: ReaderScorer, paper_keys: list[in
         sims = np.asarray(liked @ np.asarray(cand[i]).ravel()).ravel()
         return liked_ids[int(np.argmax(sims))]
 
-    digest = build_digest(allowed, scores, matched=[k for k in allowed if k in filtered],
-                          threshold=threshold, limit=int(readers.limits[row]), sunk=sunk,
+    digest = build_digest(allowed, scores[at], matched=[k for k in allowed if k in filtered],
+                          threshold=threshold, limit=limit, sunk=sunk,
                           why=why)
     result = []
     for item in digest:
         if item.reason == RECOMMENDED:
-            because = item.why
             reason = {"recommended": True}
-            if because:
-                reason["because"] = {"arxiv_id": because, "title": titles.get(because, "")}
+            if item.why:
+                reason["because"] = {"arxiv_id": item.why,
+                                     "title": voted.titles.get(item.why, "")}
             result.append((item.paper, json.dumps([reason])))
         else:
             result.append((item.paper, filtered[item.paper]))
     return result
-
-

@@ -6,11 +6,11 @@ services the tasks use and each writes an entry in the admin log."""
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from digest.deliver.samples import digest_send_test
 from digest.deliver.state import deliveries_retry
-from digest.models import Delivery, DeliveryItem, IngestRun, Paper
+from digest.models import Delivery, DeliveryItem, IngestRun, Paper, ReaderProfile, Vote
 from digest.screens.topic_counts import topic_matches_last_week
 from digest.tasks import ingest_run_again, queue_sends
 from subscriptions.admin import SubscriberAdmin, TopicAdmin
@@ -146,9 +146,36 @@ class DeliveryAdmin(admin.ModelAdmin):
 
 
 class SubscriberWithDigestsAdmin(SubscriberAdmin):
-    """The subscriber admin, with a test digest of the reader's next edition."""
+    """The subscriber admin, with the reader's votes and learned profile, and a test digest
+    of the reader's next edition."""
 
     actions = [*SubscriberAdmin.actions, "send_test_digest"]
+    readonly_fields = [*SubscriberAdmin.readonly_fields, "votes_given", "learned_profile"]
+    fieldsets = [*SubscriberAdmin.fieldsets[:2],
+                 ("Learning", {"fields": ["votes_given", "learned_profile"]}),
+                 *SubscriberAdmin.fieldsets[2:]]
+
+    @admin.display(description="“More / Less like this”")
+    def votes_given(self, subscriber: Subscriber) -> str:
+        votes = subscriber.votes.select_related("paper")[:20]
+        if not votes:
+            return "No votes yet."
+        counts = dict(subscriber.votes.order_by().values_list("value").annotate(n=Count("pk")))
+        summary = format_html("{} more, {} less (latest 20 below)",
+                              counts.get(Vote.Value.MORE, 0), counts.get(Vote.Value.LESS, 0))
+        return format_html("{}<table>{}</table>", summary, format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((f"{vote.voted_at:%Y-%m-%d %H:%M}", vote.get_value_display(), vote.paper.arxiv_id,
+              vote.paper.title[:100]) for vote in votes)))
+
+    @admin.display(description="Learned profile")
+    def learned_profile(self, subscriber: Subscriber) -> str:
+        profile = ReaderProfile.objects.filter(subscriber=subscriber).first()
+        if profile is None:
+            return ("None: no description, seed papers or votes yet." if not (
+                subscriber.description or subscriber.seed_papers) else "Not fitted yet.")
+        return format_html("{} profile, fitted {} for the week of {}",
+                           profile.kind, f"{profile.fitted_at:%Y-%m-%d %H:%M}", profile.space)
 
     @admin.action(description="Send me a test digest of each (today's edition, marked [Test])")
     def send_test_digest(self, request, queryset):

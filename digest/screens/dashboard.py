@@ -4,13 +4,13 @@
 from datetime import date, datetime, time, timedelta
 
 from django.contrib import admin
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncDate
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from digest.models import Delivery, IngestRun
+from digest.models import Delivery, DeliveryItem, IngestRun, Vote
 from subscriptions.esp_events import Kind
 from subscriptions.models import MailEvent, SignupRequest, Subscriber
 
@@ -59,8 +59,15 @@ def dashboard_figures(*, today: date, days: int = DAYS) -> dict:
         IngestRun.objects.filter(started_at__gte=start).annotate(day=TruncDate("started_at"))
         .order_by().values_list("day", "source").annotate(n=Sum("created")),
         since=since, days=days, key="source")
+    votes = per_day(
+        Vote.objects.filter(voted_at__gte=start).annotate(day=TruncDate("voted_at"))
+        .order_by().values_list("day", "value").annotate(n=Count("pk")),
+        since=since, days=days, key="value")
     return {
         "since": since, "today": today, "days": days,
+        "votes": {label: votes.get(str(value), [0] * days)
+                  for value, label in Vote.Value.choices},
+        "recommended": recommended_upvoted(since=since),
         "subscribers": {"Awaiting confirmation": SignupRequest.objects.filter(
                             confirmed_at=None).count(),
                         **{status.label: by_status.get(status.value, 0)
@@ -69,6 +76,18 @@ def dashboard_figures(*, today: date, days: int = DAYS) -> dict:
         "deliveries": deliveries, "events": events, "papers": papers,
         "runs": IngestRun.objects.order_by("-started_at")[:10],
     }
+
+
+def recommended_upvoted(*, since: date) -> dict:
+    """Recommended papers sent since `since`, and how many of them the reader then voted
+    "More like this" on: how often the learned ranking's own picks please."""
+    sent = DeliveryItem.objects.filter(delivery__edition__gte=since, delivery__status="sent",
+                                       matched__0__recommended=True)
+    total = sent.count()
+    upvoted = sent.filter(paper__votes__value=Vote.Value.MORE,
+                          paper__votes__subscriber=F("delivery__subscriber")).count()
+    return {"sent": total, "upvoted": upvoted,
+            "share": f"{upvoted / total:.0%}" if total else "–"}
 
 
 def svg_bars(values: list[int], *, label: str, width: int = 150, height: int = 36) -> str:
@@ -99,6 +118,7 @@ def dashboard(request):
         "event_rows": rows_of({EVENT_ROWS[kind]: values for kind, values
                                in figures["events"].items()}, list(EVENT_ROWS.values()), days),
         "paper_rows": rows_of(figures["papers"], ["hf", "arxiv", "file"], days),
+        "vote_rows": rows_of(figures["votes"], list(figures["votes"]), days),
         "signup_chart": svg_bars(figures["signups"], label="sign-ups per day"),
         "signups_today": figures["signups"][-1], "signups_total": sum(figures["signups"]),
     }

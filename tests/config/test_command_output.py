@@ -52,17 +52,17 @@ def test_the_demo_prints_its_summary_and_no_log_records(var):
     lines = result.stdout.splitlines()
     assert [line.split(":")[0] for line in lines] == [
         "Papers", "Readers", "Editions 2026-11-21", "Mail", "Open the site"]
-    assert lines[2].startswith("Editions 2026-11-21: 3 sent, 0 skipped (no matches)")
+    assert lines[2].startswith("Editions 2026-11-21: 4 sent, 0 skipped (no matches)")
 
 
 def test_the_demo_with_v2_prints_the_log_as_sentences_with_details(var):
     result = manage("demo", "--offline", "-v", "2", var=var)
     assert result.returncode == 0
     [batch] = [line for line in result.stderr.splitlines() if "digest.deliver.batch" in line]
-    assert (" INFO digest.deliver.batch: Finished a send batch: digests=3 sent=3 failed=0 "
+    assert (" INFO digest.deliver.batch: Finished a send batch: digests=4 sent=4 failed=0 "
             "skipped=0 retrying=0 not_pending=0 total_s=") in batch
     assert "{" not in result.stderr  # no record is the repr of a dict
-    assert result.stdout.splitlines()[2].startswith("Editions 2026-11-21: 3 sent")
+    assert result.stdout.splitlines()[2].startswith("Editions 2026-11-21: 4 sent")
 
 
 def test_log_format_json_prints_one_json_object_a_line(var):
@@ -71,8 +71,8 @@ def test_log_format_json_prints_one_json_object_a_line(var):
     records = [json.loads(line) for line in result.stderr.splitlines()]
     [batch] = [record for record in records if record["logger"] == "digest.deliver.batch"]
     assert batch["level"] == "INFO"
-    assert batch["message"].startswith("Finished a send batch: digests=3 sent=3 ")
-    assert (batch["digests"], batch["sent"], batch["failed"]) == (3, 3, 0)
+    assert batch["message"].startswith("Finished a send batch: digests=4 sent=4 ")
+    assert (batch["digests"], batch["sent"], batch["failed"]) == (4, 4, 0)
     assert batch["time"].startswith("20") and batch["time"].endswith("+00:00")
 
 

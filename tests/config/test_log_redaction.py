@@ -44,7 +44,7 @@ def test_every_route_that_takes_a_token_is_redacted():
                 yield prefix + str(pattern.pattern)
 
     with_token = [route for route in routes(get_resolver()) if "<str:token>" in route]
-    assert len(with_token) == 5  # my-data.json sits under manage/
+    assert len(with_token) == 6  # my-data.json sits under manage/
     for route in with_token:
         assert text_redact("/" + route.replace("<str:token>", TOKEN)) != "/" + route.replace(
             "<str:token>", TOKEN), route

@@ -220,7 +220,7 @@ def test_a_missing_email_column_is_named_with_the_columns_found(tmp_path):
     assert str(refused.value) == (
         f"{path} has no email column (its columns: 'name', 'interests'); the columns it may "
         f"have: email (required), interests, topics, frequency, timezone, send_hour, authors, "
-        f"min_upvotes, papers_per_email")
+        f"min_upvotes, papers_per_email, description, seed_papers")
 
 
 def test_an_unknown_column_refuses_the_file_before_anything_is_written(tmp_path):
@@ -231,7 +231,8 @@ def test_an_unknown_column_refuses_the_file_before_anything_is_written(tmp_path)
     assert str(refused.value) == (
         f"{path} has columns this import does not know: 'intrests', 'city'; the columns it may "
         f"have: email (required), interests, topics, frequency, timezone, send_hour, authors, "
-        f"min_upvotes, papers_per_email. Rename or remove them; nothing was imported.")
+        f"min_upvotes, papers_per_email, description, seed_papers. Rename or remove them; "
+        f"nothing was imported.")
     assert not Subscriber.objects.exists() and mail.outbox == []
 
 

@@ -33,9 +33,10 @@ ABS_ID = re.compile(r"https?://arxiv\.org/abs/(?P<id>.+?)(?:v(?P<version>\d+))?"
 
 
 def papers_fetch(client: httpx.Client, arxiv_ids: Sequence[str], *,
-                 sleep: Callable[[float], None] = time.sleep) -> Listing:
+                 sleep: Callable[[float], None] | None = None) -> Listing:
     """The papers of these ids that arXiv knows, as records without listing dates (a seed
     paper is not news: it must never reach an edition)."""
+    sleep = sleep or time.sleep
     records, skipped = [], []
     ids = list(dict.fromkeys(arxiv_ids))
     for start in range(0, len(ids), IDS_PER_REQUEST):
