@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from digest.management.commands.demo import SAMPLE
-from digest.models import Delivery, DeliveryItem, IngestRun, Paper
+from digest.models import Delivery, DeliveryItem, IngestRun, Paper, Vote
 from subscriptions.models import MailEvent, SignupRequest, Subscriber, Topic
 from tests.digest.factories import DeliveryFactory, DeliveryItemFactory, IngestRunFactory
 from tests.sources import FakeInternet, json_file
@@ -90,13 +90,59 @@ def test_the_dashboard_shows_the_figures_with_a_few_queries(staff_client, world,
                                                              django_assert_max_num_queries):
     index = staff_client.get(reverse("admin:index")).content.decode()
     assert reverse("admin-dashboard") in index
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(15):
         page = staff_client.get(reverse("admin-dashboard")).content.decode()
     assert "<td>Active</td><td class=\"big\">2100</td>" in page
     assert "<td>Bounced</td><td class=\"big\">300</td>" in page
     assert "<svg class=\"bars\"" in page
     assert "<td>Sent</td><td>0 today</td><td>667 in 30 d</td>" in page
     assert "hf_daily_papers.json" in page  # the last ingest run
+
+
+def test_the_dashboard_counts_votes_and_how_many_recommended_papers_were_upvoted(
+        staff_client, world):
+    """Of the sent digests, 4 recommended a paper; 3 of those readers voted it up, one
+    down; another reader voted on a paper they were not recommended."""
+    paper, now = world["paper"], timezone.now()
+    sent = list(Delivery.objects.filter(status="sent").order_by("pk")[:5])
+    DeliveryItem.objects.filter(delivery__in=sent[:4]).update(matched=[{"recommended": True}])
+    for delivery, value in zip(sent, [1, 1, 1, -1, 1], strict=True):
+        Vote.objects.create(subscriber=delivery.subscriber, paper=paper, value=value,
+                            voted_at=now, recommended=delivery in sent[:4])
+    page = staff_client.get(reverse("admin-dashboard")).content.decode()
+    assert "<td>More like this</td><td>4 today</td><td>4 in 30 d</td>" in page
+    assert "<td>Less like this</td><td>1 today</td><td>1 in 30 d</td>" in page
+    assert ("Recommended papers sent in 30 days: 4; voted “More like this”: 3 "
+            "(<span class=\"big\">75%</span>)") in page
+
+
+def test_the_subscriber_page_shows_what_they_told_the_model_and_their_votes(staff_client,
+                                                                            world):
+    reader = world["first"]
+    reader.description = "How networks generalize despite overparameterization"
+    reader.seed_papers = "2309.08600"
+    reader.save()
+    Vote.objects.create(subscriber=reader, paper=world["paper"], value=Vote.Value.LESS,
+                        voted_at=timezone.now())
+    page = staff_client.get(change(reader)).content.decode()
+    assert "How networks generalize despite overparameterization" in page
+    assert "2309.08600" in page
+    assert "0 more, 1 less" in page
+    assert "Less like this</td><td>2611.14021</td>" in page
+    assert "Not fitted yet." in page
+
+
+def test_an_operator_cannot_save_a_seed_that_is_not_an_arxiv_id(staff_client, world):
+    reader = world["first"]
+    data = {"interests": "diffusion", "authors": "", "min_upvotes": 0, "papers_per_email": 10,
+            "frequency": "daily", "timezone": "UTC", "send_hour": 8,
+            "seed_papers": "2309.08600\nnot-a-paper"}
+    response = staff_client.post(change(reader), data)
+    assert response.context["adminform"].form.errors["seed_papers"] == [
+        "“not-a-paper” is not an arXiv id or link (such as 2508.13426 or "
+        "https://arxiv.org/abs/2508.13426)."]
+    reader.refresh_from_db()
+    assert reader.seed_papers == ""
 
 
 def test_subscribers_are_found_by_email_and_filtered(staff_client, world):
