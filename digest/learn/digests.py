@@ -14,6 +14,7 @@ from digest.learn.profiles import sinks
 from digest.learn.ranking import RECOMMENDED, build_digest
 from digest.learn.reader_models import (
     ReaderScorer,
+    learning_readers,
     paper_rows,
     readers_inputs,
     readers_scorers,
@@ -48,7 +49,7 @@ def items_with_learning(matches: Matches, *, edition: date) -> dict[int, list[tu
     without learning, the mixed digest for the others."""
     keys = [int(key) for key in matches.readers.keys]
     items = {key: matches.items_json(row) for row, key in enumerate(keys)}
-    inputs = readers_inputs(Subscriber.objects.filter(pk__in=keys))
+    inputs = readers_inputs(learning_readers(Subscriber.objects.filter(pk__in=keys)))
     scorers = readers_scorers(inputs, day=edition)
     if not scorers:
         return items

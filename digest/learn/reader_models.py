@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import numpy as np
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from digest.learn.embedding import from_float16_bytes, to_float16_bytes
@@ -52,6 +52,12 @@ class ReaderInputs:
         """Changes whenever the profile must be refit: words, seeds, votes."""
         state = json.dumps([self.words, self.seeds, sorted(self.up), sorted(self.down)])
         return hashlib.sha256(state.encode()).hexdigest()
+
+
+def learning_readers(subscribers: QuerySet[Subscriber]) -> QuerySet[Subscriber]:
+    """Those of `subscribers` with learning on: a description, seed papers or a vote."""
+    voted = Vote.objects.filter(subscriber=OuterRef("pk"))
+    return subscribers.filter(~Q(description="") | ~Q(seed_papers="") | Exists(voted))
 
 
 def readers_inputs(subscribers: QuerySet[Subscriber]) -> dict[int, ReaderInputs]:
