@@ -2,8 +2,8 @@
 stored float16), the week's feature space, and papers' rows in it.
 
 The space (TF-IDF reduced by LSA beside MiniLM, each centred; digest.learn.profiles) is
-fitted on the papers of the four weeks before the current week's Monday. Every process fits
-the same space from the same papers (the fit is deterministic), so a reader's scorer, made in
+fitted on (a sample of) the papers of the four weeks before the current week's Monday.
+Every process fits the same space from the same papers (the fit is deterministic), so a reader's scorer, made in
 one worker, is valid in all of them until the next Monday; nothing but the papers' vectors
 needs storing."""
 
@@ -27,6 +27,9 @@ from digest.models import Paper, PaperEmbedding
 
 MODEL = f"all-MiniLM-L6-v2@{MAX_TOKENS}"
 SPACE_WEEKS = 4
+# The space is fitted on at most this many of the window's papers: about a second, where
+# 30,000 papers (four weeks of listings) take 20 s in each process that needs it.
+SPACE_SAMPLE = 1500
 MIN_PAPERS_FOR_TFIDF = 40  # fewer: the space is MiniLM alone (an LSA of a handful is noise)
 EMBED_BATCH = 64
 
@@ -71,10 +74,15 @@ class PaperSet:
         return len(self.keys)
 
 
-def paper_set(papers) -> PaperSet:
-    """The papers of a queryset that have an embedding from this model."""
-    rows = list(papers.filter(embedding__model=MODEL).order_by("pk").values_list(
-        "pk", "arxiv_id", "title", "abstract", "embedding__vector"))
+def paper_set(papers, *, sample: int | None = None) -> PaperSet:
+    """The papers of a queryset that have an embedding from this model; with `sample`, at
+    most that many of them, evenly spaced in id order (the same ones in every process)."""
+    papers = papers.filter(embedding__model=MODEL).order_by("pk")
+    if sample is not None:
+        keys = list(papers.values_list("pk", flat=True))
+        if len(keys) > sample:
+            papers = papers.filter(pk__in=[keys[i * len(keys) // sample] for i in range(sample)])
+    rows = list(papers.values_list("pk", "arxiv_id", "title", "abstract", "embedding__vector"))
     vectors = (from_float16_bytes(b"".join(bytes(row[4]) for row in rows)) if rows
                else np.zeros((0, 384), np.float32))
     return PaperSet(keys=[row[0] for row in rows], arxiv_ids=[row[1] for row in rows],
@@ -101,8 +109,11 @@ def space_for(day: date) -> WeekSpace:
     week = space_week(day)
 
     def fit() -> WeekSpace:
+        # Up to the Saturday before: Monday's ingest still refreshes Sunday's papers, and
+        # every process must fit the same space from the same papers.
         since = week - timedelta(weeks=SPACE_WEEKS)
-        window = paper_set(papers_listed(since=since, until=week - timedelta(days=1)))
+        window = paper_set(papers_listed(since=since, until=week - timedelta(days=2)),
+                           sample=SPACE_SAMPLE)
         if len(window) < MIN_PAPERS_FOR_TFIDF:  # a new service: take every paper there is
             window = paper_set(Paper.objects.filter(featured_on__lt=week) | Paper.objects.filter(
                 announced_on__lt=week))
