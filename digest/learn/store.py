@@ -3,9 +3,9 @@ stored float16), the week's feature space, and papers' rows in it.
 
 The space (TF-IDF reduced by LSA beside MiniLM, each centred; digest.learn.profiles) is
 fitted on (a sample of) the papers of the four weeks before the current week's Monday.
-Every process fits the same space from the same papers (the fit is deterministic), so a reader's scorer, made in
-one worker, is valid in all of them until the next Monday; nothing but the papers' vectors
-needs storing."""
+Every process fits the same space from the same papers (the fit is deterministic), so a
+reader's scorer, made in one worker, is valid in all of them until the next Monday; nothing
+but the papers' vectors needs storing."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
