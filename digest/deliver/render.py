@@ -197,7 +197,7 @@ def why_html(matched: list[dict]) -> str:
         because = reason.get("because")
         if not because:
             return f"{opening}Recommended for you, from what you told us.{closing}"
-        link_open, link_close = _tag("a")
+        link_open, link_close = _tag("a", "card-link")
         link_open = link_open.replace("<a", f'<a href="https://arxiv.org/abs/'
                                             f'{escape(because["arxiv_id"])}"', 1)
         return (f"{opening}Recommended for you: close to {link_open}"
@@ -220,7 +220,7 @@ def _reason_html(line: str, words: tuple[str, ...]) -> str:
 def feedback_html(more_url: str, less_url: str) -> str:
     """The card's one-click links: "More like this" and "Less like this"."""
     opening, closing = _tag("p", "feedback")
-    link_open, link_close = _tag("a")
+    link_open, link_close = _tag("a", "card-link")
     links = [link_open.replace("<a", f'<a href="{escape(url)}"', 1) + label + link_close
              for url, label in ((more_url, "More like this"), (less_url, "Less like this"))]
     return f"{opening}{' · '.join(links)}{closing}"
