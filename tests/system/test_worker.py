@@ -13,7 +13,7 @@ from digest.devtools.fake_esp import TOKEN, FakeESP
 from digest.editions.build import deliveries_build
 from digest.editions.due import subscribers_for_edition
 from digest.management.commands.demo import SAMPLE
-from digest.models import Delivery, Paper
+from digest.models import Delivery, Paper, PaperEmbedding
 from subscriptions.models import SignupRequest, Subscriber
 from tests.subscriptions.factories import SignupRequestFactory, SubscriberFactory
 from tests.workers import celery_worker, wait_until
@@ -128,3 +128,36 @@ def test_rows_whose_queued_sends_were_lost_are_found_and_sent_once(redis_url):
     assert sorted(m["To"] for m in esp.messages) == [
         "reader0@example.org", "reader1@example.org", "reader2@example.org"]
     assert "Dispatch tick queued the readers due now: " in log[0] and "requeued=3" in log[0]
+
+
+def test_a_real_worker_embeds_new_papers_then_mails_a_reader_who_only_described_interests(
+        redis_url):
+    """Papers stored without vectors (as a worker-less ingest would leave them) are embedded
+    by the worker's tasks, off the send path; then a reader who gave only a description gets
+    the papers that fit, with the one-click links."""
+    call_command("ingest", "--file", str(SAMPLE), stdout=StringIO())
+    PaperEmbedding.objects.all().delete()
+    now = timezone.now()
+    Paper.objects.update(featured_on=now.date() - datetime.timedelta(days=1))
+    SubscriberFactory(email="lin@example.org", timezone="UTC", send_hour=now.hour,
+                      description="Interpretability: what sparse autoencoders, probes and "
+                                  "circuits reveal about the features inside neural networks.")
+    esp = FakeESP().start()
+    try:
+        with celery_worker(redis_url, **postmark_to(esp)) as (send_task, log):
+            send_task("digest.tasks.embed_new_papers")
+            embedded = wait_until(lambda: PaperEmbedding.objects.count() == Paper.objects.count(),
+                                  seconds=120)
+            send_task("digest.tasks.dispatch_tick")
+            sent = wait_until(lambda: Delivery.objects.filter(status="sent").count() == 1,
+                              seconds=90)
+    finally:
+        esp.stop()
+    assert embedded, f"the worker did not embed every paper; its log:\n{log}"
+    assert "Task digest.tasks.embed_papers" in log[0]
+    assert sent, f"the reader's digest was not sent; the worker said:\n{log}"
+    [message] = esp.messages
+    assert "Sparse Autoencoders Find Shared Features" in message["HtmlBody"]
+    assert "Recommended for you" in message["HtmlBody"]
+    assert "More like this" in message["HtmlBody"] and "Less like this" in message["HtmlBody"]
+    assert "Flow Matching for Video Generation" not in message["HtmlBody"]
