@@ -13,6 +13,7 @@ history with who, when and why. The rules:
   never "active" for someone who had opted out.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import transaction
@@ -27,6 +28,8 @@ Status = Subscriber.Status
 # operator stopped it.
 NEVER_FROM_A_FORM = {Status.BOUNCED, Status.COMPLAINED, Status.SUPPRESSED}
 READER, IMPORT = "reader", "import"
+IMPORT_BATCH = 2000  # rows an import writes in one transaction
+MAILS_PER_TASK = 500  # confirmation mails one task sends (tasks.send_confirmations)
 
 
 def operator(username: str) -> str:
@@ -34,11 +37,14 @@ def operator(username: str) -> str:
     return f"operator {username}"
 
 
-def _record(*, subscriber: Subscriber, old: str, new: str, actor: str, action: str,
-            reason: str, now: datetime, ip: str | None = None) -> None:
-    HistoryEntry.objects.create(subscriber=subscriber, at=now, actor=actor[:200],
-                                action=action, old_status=old, new_status=new,
-                                reason=reason[:500], ip=ip)
+def _history_entry(*, subscriber: Subscriber, old: str, new: str, actor: str, action: str,
+                   reason: str, now: datetime, ip: str | None = None) -> HistoryEntry:
+    return HistoryEntry(subscriber=subscriber, at=now, actor=actor[:200], action=action,
+                        old_status=old, new_status=new, reason=reason[:500], ip=ip)
+
+
+def _record(**entry) -> None:
+    _history_entry(**entry).save()
 
 
 def subscriber_status_change(*, subscriber: Subscriber, new_status: str, actor: str,
@@ -134,29 +140,75 @@ def signup_request_confirm(*, request: SignupRequest, ip: str | None,
 
 def subscriber_import(*, email: str, preferences: Preferences, confirmed: bool,
                       now: datetime) -> str:
-    """An address an operator brings from another list. Never changes an existing record,
-    never brings back an erased one, never asks twice. Confirmed rows count as opted in
-    (the operator vouches for consent given elsewhere); others get a confirmation mail.
-    Returns "added", "confirmation-sent", "exists" or "erased"."""
-    if ErasedAddress.objects.filter(address_hash=address_hash(email)).exists():
-        return "erased"
-    email = email_normalize(email)
-    if Subscriber.objects.filter(email=email).exists() or SignupRequest.objects.filter(
-            email=email, confirmed_at=None).exists():
-        return "exists"  # a reader, or an address already asked to confirm
-    if not confirmed:
-        signup_request_create(email=email, preferences=preferences,
-                              origin=SignupRequest.Origin.IMPORT, now=now)
-        return "confirmation-sent"
+    """An address an operator brings from another list (subscribers_import, for one)."""
+    [outcome] = subscribers_import(rows=[(email, preferences)], confirmed=confirmed, now=now)
+    return outcome
+
+
+def subscribers_import(*, rows: Sequence[tuple[str, Preferences]], confirmed: bool,
+                       now: datetime) -> list[str]:
+    """Addresses an operator brings from another list, written in one transaction. Never
+    changes an existing record, never brings back an erased one, never asks twice. Confirmed
+    rows count as opted in (the operator vouches for consent given elsewhere): each is a
+    reader with the history entry that says so. Others get a confirmation mail, queued once
+    the rows are written, MAILS_PER_TASK to a task. Returns each row's outcome: "added",
+    "confirmation-sent", "exists" or "erased". Checked in a few queries, so call it with
+    batches of thousands (IMPORT_BATCH)."""
+    emails = [email_normalize(email) for email, _ in rows]
+    hashes = [address_hash(email) for email in emails]
+    erased = set(ErasedAddress.objects.filter(address_hash__in=hashes)
+                 .values_list("address_hash", flat=True))
+    # A reader, or an address already asked to confirm.
+    taken = set(Subscriber.objects.filter(email__in=emails).values_list("email", flat=True))
+    taken |= set(SignupRequest.objects.filter(email__in=emails, confirmed_at=None)
+                 .values_list("email", flat=True))
+    added = "added" if confirmed else "confirmation-sent"
+    outcomes, new = [], []
+    for (_, preferences), email, hashed in zip(rows, emails, hashes, strict=True):
+        if hashed in erased:
+            outcomes.append("erased")
+        elif email in taken:
+            outcomes.append("exists")
+        else:
+            outcomes.append(added)
+            new.append((email, preferences))
+            taken.add(email)
     with transaction.atomic():
+        if confirmed:
+            _subscribers_create(new, now=now)
+        else:
+            _import_requests_create(new, now=now)
+    return outcomes
+
+
+def _subscribers_create(rows: list[tuple[str, Preferences]], *, now: datetime) -> None:
+    subscribers = []
+    for email, preferences in rows:
         subscriber = Subscriber(email=email, status=Status.ACTIVE, consent_at=now)
         preferences.apply(subscriber)
-        subscriber.save()
-        subscriber.topics.set(preferences.topics)
-        _record(subscriber=subscriber, old="", new=Status.ACTIVE, actor=IMPORT,
-                action="imported", now=now,
-                reason="imported as confirmed: the operator vouches for consent given elsewhere")
-    return "added"
+        subscribers.append(subscriber)
+    Subscriber.objects.bulk_create(subscribers)  # their ids set (RETURNING)
+    Through = Subscriber.topics.through
+    Through.objects.bulk_create([
+        Through(subscriber_id=subscriber.pk, topic_id=topic.pk)
+        for subscriber, (_, preferences) in zip(subscribers, rows, strict=True)
+        for topic in preferences.topics])
+    HistoryEntry.objects.bulk_create([
+        _history_entry(subscriber=subscriber, old="", new=Status.ACTIVE, actor=IMPORT,
+                       action="imported", now=now,
+                       reason="imported as confirmed: the operator vouches for consent given "
+                              "elsewhere")
+        for subscriber in subscribers])
+
+
+def _import_requests_create(rows: list[tuple[str, Preferences]], *, now: datetime) -> None:
+    requests = SignupRequest.objects.bulk_create([
+        SignupRequest(email=email, preferences=preferences.to_json(),
+                      origin=SignupRequest.Origin.IMPORT, requested_at=now)
+        for email, preferences in rows])
+    ids = [request.pk for request in requests]
+    for start in range(0, len(ids), MAILS_PER_TASK):
+        tasks.send_confirmations.delay_on_commit(ids[start:start + MAILS_PER_TASK])
 
 
 # --- Opting out, and operators -------------------------------------------------------------

@@ -7,7 +7,7 @@ a bad row is set aside with its line and the reason, and only the rows left are 
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,25 +51,35 @@ def columns_described() -> str:
     return f"{', '.join(REQUIRED)} (required), {', '.join(OPTIONAL)}"
 
 
-def import_file_read(*, path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """The header (column names, lowercased) and the rows of a CSV file, each row with the
-    line it starts on; blank rows left out. Raises ImportFileError for a file that cannot be
-    imported: unreadable, not UTF-8 CSV, no header or no rows, no email column, a column twice,
-    or a column this import does not know (a misspelt one would lose its data silently)."""
+def import_file_check(*, path: Path, progress: Callable[[], object] = lambda: None
+                      ) -> ImportCheck:
+    """Every row of a CSV file checked (import_rows_check), read as it is checked;
+    `progress` is called after each row. Raises ImportFileError for a file that cannot be
+    imported: unreadable, not UTF-8 CSV, no header or no rows, no email column, a column
+    twice, or a column this import does not know (a misspelt one would lose its data
+    silently)."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as file:
-            records = list(_records(csv.reader(file)))
+            records = _records(csv.reader(file))
+            header = _header_check(path, next(records, None))
+            check = import_rows_check(header=header, rows=records, progress=progress)
     except OSError as error:
         raise ImportFileError(f"cannot read {path}: {error.strerror}") from None
     except UnicodeDecodeError as error:
         raise ImportFileError(f"{path} is not a UTF-8 CSV file: {error}") from None
     except csv.Error as error:
         raise ImportFileError(f"{path} is not a CSV file this import can read: {error}") from None
-    if not records:
+    if not check.rows and not check.rejected:
+        raise ImportFileError(f"{path} has a header row but no subscribers")
+    return check
+
+
+def _header_check(path: Path, record: tuple[int, list[str]] | None) -> list[str]:
+    """The column names, lowercased."""
+    if record is None:
         raise ImportFileError(f"{path} is empty: it needs a header row naming its columns "
                               f"({columns_described()}), then one row per subscriber")
-    (_, header), rows = records[0], records[1:]
-    header = [name.strip().lower() for name in header]
+    header = [name.strip().lower() for name in record[1]]
     found = ", ".join(repr(name) for name in header)
     missing = [name for name in REQUIRED if name not in header]
     if missing:
@@ -84,9 +94,7 @@ def import_file_read(*, path: Path) -> tuple[list[str], list[tuple[int, list[str
     twice = sorted({name for name in header if header.count(name) > 1})
     if twice:
         raise ImportFileError(f"{path} has the column {', '.join(twice)} more than once")
-    if not rows:
-        raise ImportFileError(f"{path} has a header row but no subscribers")
-    return header, rows
+    return header
 
 
 def _records(reader) -> Iterator[tuple[int, list[str]]]:
@@ -98,14 +106,17 @@ def _records(reader) -> Iterator[tuple[int, list[str]]]:
         line = reader.line_num + 1
 
 
-def import_rows_check(*, header: list[str], rows: list[tuple[int, list[str]]]) -> ImportCheck:
+def import_rows_check(*, header: list[str], rows: Iterable[tuple[int, list[str]]],
+                      progress: Callable[[], object] = lambda: None) -> ImportCheck:
     """Each row checked as the signup form checks what a visitor types, topics named by slug;
     a bad row, or an address met earlier in the file, is rejected with its reason."""
     topics = {topic.slug: topic for topic in ImportedRowForm.TOPICS.all()}
+    form = ImportedRowForm(data={})
     defaults = {name: form_field.initial for name, form_field in
                 ImportedRowForm.base_fields.items() if form_field.initial is not None}
     check, seen = ImportCheck(), {}
     for line, record in rows:
+        progress()
         if len(record) > len(header) and any(cell.strip() for cell in record[len(header):]):
             check.rejected.append(RejectedRow(line, f"{len(record)} cells, but the header names "
                                                     f"{len(header)} columns"))
@@ -113,7 +124,7 @@ def import_rows_check(*, header: list[str], rows: list[tuple[int, list[str]]]) -
         # A cell our own export protected from spreadsheets (a leading ') reads back as it was.
         cells = {name: cell_restore(value.strip())
                  for name, value in zip(header, record, strict=False)}
-        result = _row_check(line, cells, topics=topics, defaults=defaults)
+        result = _row_check(line, cells, form=form, topics=topics, defaults=defaults)
         if isinstance(result, ImportRow):
             first = seen.setdefault(email_normalize(result.email), line)
             if first != line:
@@ -122,8 +133,8 @@ def import_rows_check(*, header: list[str], rows: list[tuple[int, list[str]]]) -
     return check
 
 
-def _row_check(line: int, cells: dict[str, str], *, topics: dict[str, Topic],
-               defaults: dict) -> ImportRow | RejectedRow:
+def _row_check(line: int, cells: dict[str, str], *, form: ImportedRowForm,
+               topics: dict[str, Topic], defaults: dict) -> ImportRow | RejectedRow:
     slugs = [slug.strip() for slug in cells.get("topics", "").split(";") if slug.strip()]
     unknown = [slug for slug in slugs if slug not in topics]
     reasons = [f"topics: no topic {_shown(unknown[0])} (the topics: "
@@ -139,7 +150,7 @@ def _row_check(line: int, cells: dict[str, str], *, topics: dict[str, Topic],
         elif name == "send_hour" and (hour := HOUR.fullmatch(value)):
             value = str(int(hour.group(1)))
         data[name] = value
-    form = ImportedRowForm(data=data)
+    form.rebind(data)
     if not form.is_valid():
         reasons[:0] = [f"{name} {_shown(cells.get(name, ''))}: {' '.join(messages).rstrip('.')}"
                        for name, messages in form.errors.items()]

@@ -29,6 +29,20 @@ def send_confirmation(request_id: int) -> None:
         emails.send_confirmation(request)
 
 
+@shared_task
+def send_confirmations(request_ids: list[int]) -> None:
+    """The confirmation mails of many requests (an import's), one task for them all. A mail
+    that fails for a moment is handed to send_confirmation, which retries it on its own,
+    and the others go on. Run twice (its worker lost half-way), some owners get the mail
+    twice, as with send_confirmation."""
+    requests = SignupRequest.objects.filter(pk__in=request_ids, confirmed_at=None)
+    for request in requests.order_by("pk"):
+        try:
+            emails.send_confirmation(request)
+        except OSError:
+            send_confirmation.delay(request.pk)
+
+
 @shared_task(**MAIL_RETRY)
 def send_manage_link(subscriber_id: int) -> None:
     subscriber = _subscriber(subscriber_id)

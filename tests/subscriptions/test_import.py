@@ -9,9 +9,14 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
-from subscriptions.models import SignupRequest, Subscriber, Topic
-from tests.subscriptions.factories import SubscriberFactory
+from subscriptions import consent, emails, tasks
+from subscriptions.addresses import address_hash
+from subscriptions.forms import ImportedRowForm
+from subscriptions.management.commands import import_subscribers as import_command
+from subscriptions.models import ErasedAddress, SignupRequest, Subscriber, Topic
+from tests.subscriptions.factories import SignupRequestFactory, SubscriberFactory
 from tests.web import signup_data
 
 pytestmark = pytest.mark.django_db
@@ -257,3 +262,101 @@ def test_import_refuses_a_file_that_is_not_utf8(tmp_path):
     with pytest.raises(CommandError, match="is not a UTF-8 CSV file"):
         run_import(path)
     assert Subscriber.objects.count() == 0
+
+
+# --- In bulk ---------------------------------------------------------------------------------
+
+
+def test_one_form_checks_every_row_as_a_new_form_would():
+    """The import checks all its rows with one form that remembers each field's outcome by
+    value; each row must come out as a form of its own would have it, messages included."""
+    rows = [
+        {"email": "ada@example.org", "interests": "diffusion", "send_hour": "8"},
+        {"email": "not-an-email", "interests": "-robotics", "frequency": "monthly"},
+        {"email": "bob@example.org", "interests": "diffusion", "send_hour": "24"},
+        {"email": "ada@example.org", "authors": "12345", "timezone": "Mars/Olympus"},
+        {"email": "cy@example.org", "authors": "Grace Liu\nYann LeCun", "min_upvotes": "-1"},
+        {"email": "dee@exa\x00mple.org", "papers_per_email": "51", "seed_papers": "nope"},
+        {"email": "evan@example.org", "frequency": "weekly", "seed_papers": "2508.13426"},
+        {"email": "bob@example.org", "interests": "diffusion", "send_hour": "24"},
+    ]
+    defaults = {"frequency": "daily", "send_hour": "8", "timezone": "UTC",
+                "papers_per_email": "10", "min_upvotes": "0"}
+    shared, valid = ImportedRowForm(data={}), []
+    for data in [{**defaults, **row} for row in rows]:
+        fresh, reused = ImportedRowForm(data=data), shared.rebind(data)
+        assert reused.is_valid() == fresh.is_valid()
+        assert reused.errors == fresh.errors
+        if fresh.is_valid():
+            assert reused.cleaned_data == fresh.cleaned_data
+            valid.append(data["email"])
+    assert valid == ["ada@example.org", "evan@example.org"]
+
+
+def test_rows_are_written_in_batches_with_their_topics_and_history(tmp_path, monkeypatch):
+    monkeypatch.setattr(import_command, "IMPORT_BATCH", 3)
+    SubscriberFactory(email="old@example.org", interests="old line")
+    rows = [{"email": f"r{n}@example.org", "interests": f"line {n}",
+             "topics": "robotics;speech-audio" if n % 2 else ""} for n in range(7)]
+    rows.insert(4, {"email": "OLD@example.org", "interests": "new line", "topics": ""})
+    out, err = run_import(write_rows(tmp_path, rows), "--confirmed")
+    assert err == ""
+    assert out.strip() == ("Added 7 subscribers (active); 1 already there, left as they were; "
+                           "0 rows skipped.")
+    for n in range(7):
+        reader = Subscriber.objects.get(email=f"r{n}@example.org")
+        assert reader.interest_lines == [f"line {n}"]
+        assert sorted(t.slug for t in reader.topics.all()) == (
+            ["robotics", "speech-audio"] if n % 2 else [])
+        [entry] = reader.history.all()
+        assert (entry.actor, entry.action, entry.new_status) == ("import", "imported", "active")
+    assert Subscriber.objects.get(email="old@example.org").interests == "old line"
+
+
+def test_confirmation_mails_are_queued_a_chunk_to_a_task(tmp_path, monkeypatch):
+    monkeypatch.setattr(consent, "MAILS_PER_TASK", 2)
+    chunks = []
+    monkeypatch.setattr(tasks.send_confirmations, "delay_on_commit",
+                        lambda ids: chunks.append(ids) or tasks.send_confirmations(ids))
+    rows = [{"email": f"r{n}@example.org"} for n in range(5)]
+    out, _ = run_import(write_rows(tmp_path, rows))
+    assert out.startswith("Added 5 subscribers (confirmation mailed")
+    assert [len(chunk) for chunk in chunks] == [2, 2, 1]
+    assert sorted(m.to[0] for m in mail.outbox) == [row["email"] for row in rows]
+
+
+def test_a_mail_that_fails_for_a_moment_is_retried_alone(monkeypatch):
+    requests = [SignupRequestFactory(email=f"r{n}@example.org") for n in range(3)]
+    send, failed = emails.send_confirmation, []
+
+    def flaky(request):
+        if request.email == "r1@example.org" and not failed:
+            failed.append(request.email)
+            raise ConnectionError("the ESP hung up")
+        send(request)
+
+    monkeypatch.setattr(emails, "send_confirmation", flaky)
+    tasks.send_confirmations([request.pk for request in requests])
+    assert failed == ["r1@example.org"]
+    assert sorted(m.to[0] for m in mail.outbox) == ["r0@example.org", "r1@example.org",
+                                                    "r2@example.org"]
+
+
+def test_an_erased_address_is_refused_by_line(tmp_path):
+    ErasedAddress.objects.create(address_hash=address_hash("gone@example.org"),
+                                 erased_at=timezone.now())
+    path = write_csv(tmp_path, "email\nnew@example.org\nGone@example.org\n")
+    out, err = run_import(path, "--confirmed")
+    assert err.splitlines() == ["line 3: Gone@example.org had their data erased at their "
+                                "request; only they can subscribe again"]
+    assert out.strip() == ("Added 1 subscriber (active); 0 already there, left as they were; "
+                           "1 row skipped.")
+    assert list(Subscriber.objects.values_list("email", flat=True)) == ["new@example.org"]
+
+
+def test_with_v2_the_progress_shows_on_stderr(tmp_path, capsys):
+    run_import(write_csv(tmp_path, "email\nada@example.org\nbob@example.org\n"))
+    assert capsys.readouterr().err == ""  # not a terminal
+    run_import(write_csv(tmp_path, "email\ncy@example.org\n"), "-v", "2")
+    bars = capsys.readouterr().err
+    assert "checked: 1row" in bars and "written: 100%" in bars

@@ -8,42 +8,45 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from config.commands import BaseCommand
-from subscriptions.consent import subscriber_import
-from subscriptions.importing import (
-    ImportFileError,
-    columns_described,
-    import_file_read,
-    import_rows_check,
-)
+from subscriptions.consent import IMPORT_BATCH, subscribers_import
+from subscriptions.importing import ImportFileError, columns_described, import_file_check
 
 
 class Command(BaseCommand):
     help = (f"Import subscribers from a CSV file with a header row; columns: "
             f"{columns_described()}. interests, topics (slugs) and authors take several values "
             f"separated by ;. Every row is checked as the signup form checks it; a bad row is "
-            f"reported by line and skipped; an address already subscribed is left as it is.")
+            f"reported by line and skipped; an address already subscribed is left as it is. "
+            f"Rows are written {IMPORT_BATCH} to a transaction once all are checked.")
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument("--confirmed", action="store_true",
                             help="the rows already opted in elsewhere: no confirmation mail")
 
-    def handle(self, *args, file: Path, confirmed: bool, **options):
+    def handle(self, *args, file: Path, confirmed: bool, verbosity: int, **options):
+        # Progress bars on stderr in a terminal, or anywhere with -v 2.
+        bars = {"unit": "row", "disable": None if verbosity < 2 else False}
         try:
-            header, rows = import_file_read(path=file)
+            with tqdm(desc="checked", **bars) as bar:
+                check = import_file_check(path=file, progress=bar.update)
         except ImportFileError as error:
             raise CommandError(str(error)) from None
-        check = import_rows_check(header=header, rows=rows)
         for rejected in check.rejected:
             self.stderr.write(f"line {rejected.line}: {rejected.reason}")
-        outcomes, now = Counter(), timezone.now()
-        for row in tqdm(check.rows, unit="row", disable=None):
-            outcome = subscriber_import(email=row.email, preferences=row.preferences,
-                                        confirmed=confirmed, now=now)
-            if outcome == "erased":
-                self.stderr.write(f"line {row.line}: {row.email} had their data erased at "
-                                  f"their request; only they can subscribe again")
-            outcomes[outcome] += 1
+        outcomes, erased, now = Counter(), [], timezone.now()
+        with tqdm(desc="written", total=len(check.rows), **bars) as bar:
+            for start in range(0, len(check.rows), IMPORT_BATCH):
+                batch = check.rows[start:start + IMPORT_BATCH]
+                done = subscribers_import(rows=[(row.email, row.preferences) for row in batch],
+                                          confirmed=confirmed, now=now)
+                outcomes.update(done)
+                erased += [row for row, outcome in zip(batch, done, strict=True)
+                           if outcome == "erased"]
+                bar.update(len(batch))
+        for row in erased:
+            self.stderr.write(f"line {row.line}: {row.email} had their data erased at their "
+                              f"request; only they can subscribe again")
         added = outcomes["added"] + outcomes["confirmation-sent"]
         state = "active" if confirmed else "confirmation mailed; subscribed once confirmed"
         skipped = len(check.rejected) + outcomes["erased"]
