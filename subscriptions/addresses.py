@@ -29,3 +29,14 @@ def address_hash(email: str) -> str:
     """A keyed hash of the address (HMAC-SHA256 under SECRET_KEY): who cannot be imported
     again, without keeping the address itself."""
     return salted_hmac(ERASED_SALT, email_normalize(email), algorithm="sha256").hexdigest()
+
+
+def address_hashes(emails: list[str]) -> list[str]:
+    """address_hash of each address, the key derived once (an import's batch)."""
+    keyed = salted_hmac(ERASED_SALT, "", algorithm="sha256")
+    hashes = []
+    for email in emails:
+        hashed = keyed.copy()
+        hashed.update(email_normalize(email).encode())
+        hashes.append(hashed.hexdigest())
+    return hashes

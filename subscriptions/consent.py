@@ -13,14 +13,22 @@ history with who, when and why. The rules:
   never "active" for someone who had opted out.
 """
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import transaction
 
 from subscriptions import tasks
-from subscriptions.addresses import address_hash, email_normalize
-from subscriptions.models import ErasedAddress, HistoryEntry, SignupRequest, Subscriber
+from subscriptions.addresses import address_hash, address_hashes, email_normalize
+from subscriptions.bulk import db_datetime, rows_insert
+from subscriptions.models import (
+    ErasedAddress,
+    HistoryEntry,
+    SignupRequest,
+    Subscriber,
+    new_token,
+)
 from subscriptions.services import Preferences
 
 Status = Subscriber.Status
@@ -37,14 +45,11 @@ def operator(username: str) -> str:
     return f"operator {username}"
 
 
-def _history_entry(*, subscriber: Subscriber, old: str, new: str, actor: str, action: str,
-                   reason: str, now: datetime, ip: str | None = None) -> HistoryEntry:
-    return HistoryEntry(subscriber=subscriber, at=now, actor=actor[:200], action=action,
-                        old_status=old, new_status=new, reason=reason[:500], ip=ip)
-
-
-def _record(**entry) -> None:
-    _history_entry(**entry).save()
+def _record(*, subscriber: Subscriber, old: str, new: str, actor: str, action: str,
+            reason: str, now: datetime, ip: str | None = None) -> None:
+    HistoryEntry.objects.create(subscriber=subscriber, at=now, actor=actor[:200],
+                                action=action, old_status=old, new_status=new,
+                                reason=reason[:500], ip=ip)
 
 
 def subscriber_status_change(*, subscriber: Subscriber, new_status: str, actor: str,
@@ -155,7 +160,7 @@ def subscribers_import(*, rows: Sequence[tuple[str, Preferences]], confirmed: bo
     "confirmation-sent", "exists" or "erased". Checked in a few queries, so call it with
     batches of thousands (IMPORT_BATCH)."""
     emails = [email_normalize(email) for email, _ in rows]
-    hashes = [address_hash(email) for email in emails]
+    hashes = address_hashes(emails)
     erased = set(ErasedAddress.objects.filter(address_hash__in=hashes)
                  .values_list("address_hash", flat=True))
     # A reader, or an address already asked to confirm.
@@ -181,32 +186,36 @@ def subscribers_import(*, rows: Sequence[tuple[str, Preferences]], confirmed: bo
     return outcomes
 
 
+IMPORTED = "imported as confirmed: the operator vouches for consent given elsewhere"
+READER_FIELDS = ("email", "status", "status_changed_at", "consent_at", "token", "created_at",
+                 "updated_at", *Preferences.FIELDS)
+HISTORY_FIELDS = ("subscriber", "at", "actor", "action", "old_status", "new_status", "reason")
+REQUEST_FIELDS = ("key", "email", "preferences", "origin", "requested_at")
+
+
 def _subscribers_create(rows: list[tuple[str, Preferences]], *, now: datetime) -> None:
-    subscribers = []
-    for email, preferences in rows:
-        subscriber = Subscriber(email=email, status=Status.ACTIVE, consent_at=now)
-        preferences.apply(subscriber)
-        subscribers.append(subscriber)
-    Subscriber.objects.bulk_create(subscribers)  # their ids set (RETURNING)
+    at, tokens = db_datetime(now), [new_token() for _ in rows]
+    rows_insert(Subscriber, READER_FIELDS, [
+        (email, Status.ACTIVE.value, at, at, token, at, at,
+         *(getattr(preferences, name) for name in Preferences.FIELDS))
+        for (email, preferences), token in zip(rows, tokens, strict=True)])
+    ids = dict(Subscriber.objects.filter(token__in=tokens).values_list("token", "pk"))
+    reader_ids = [ids[token] for token in tokens]
     Through = Subscriber.topics.through
-    Through.objects.bulk_create([
-        Through(subscriber_id=subscriber.pk, topic_id=topic.pk)
-        for subscriber, (_, preferences) in zip(subscribers, rows, strict=True)
+    rows_insert(Through, ("subscriber", "topic"), [
+        (reader, topic.pk) for reader, (_, preferences) in zip(reader_ids, rows, strict=True)
         for topic in preferences.topics])
-    HistoryEntry.objects.bulk_create([
-        _history_entry(subscriber=subscriber, old="", new=Status.ACTIVE, actor=IMPORT,
-                       action="imported", now=now,
-                       reason="imported as confirmed: the operator vouches for consent given "
-                              "elsewhere")
-        for subscriber in subscribers])
+    rows_insert(HistoryEntry, HISTORY_FIELDS, [
+        (reader, at, IMPORT, "imported", "", Status.ACTIVE.value, IMPORTED)
+        for reader in reader_ids])
 
 
 def _import_requests_create(rows: list[tuple[str, Preferences]], *, now: datetime) -> None:
-    requests = SignupRequest.objects.bulk_create([
-        SignupRequest(email=email, preferences=preferences.to_json(),
-                      origin=SignupRequest.Origin.IMPORT, requested_at=now)
-        for email, preferences in rows])
-    ids = [request.pk for request in requests]
+    at, keys = db_datetime(now), [new_token() for _ in rows]
+    rows_insert(SignupRequest, REQUEST_FIELDS, [
+        (key, email, json.dumps(preferences.to_json()), SignupRequest.Origin.IMPORT.value, at)
+        for (email, preferences), key in zip(rows, keys, strict=True)])
+    ids = sorted(SignupRequest.objects.filter(key__in=keys).values_list("pk", flat=True))
     for start in range(0, len(ids), MAILS_PER_TASK):
         tasks.send_confirmations.delay_on_commit(ids[start:start + MAILS_PER_TASK])
 

@@ -141,6 +141,7 @@ def parse_lines(text: str) -> list[Query]:
     return queries
 
 
+@lru_cache(maxsize=4096)  # the same lines recur: an import's rows, the forms, the matcher
 def parse_line(line: str) -> Query:
     text = " ".join(line.split())
     if not text:

@@ -1,5 +1,6 @@
 """python manage.py import_subscribers FILE.csv [--confirmed]: bring a list from elsewhere."""
 
+import gc
 from collections import Counter
 from pathlib import Path
 
@@ -9,7 +10,12 @@ from tqdm import tqdm
 
 from config.commands import BaseCommand
 from subscriptions.consent import IMPORT_BATCH, subscribers_import
-from subscriptions.importing import ImportFileError, columns_described, import_file_check
+from subscriptions.importing import (
+    ImportFileError,
+    ImportRow,
+    columns_described,
+    import_file_check,
+)
 
 
 class Command(BaseCommand):
@@ -34,16 +40,13 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         for rejected in check.rejected:
             self.stderr.write(f"line {rejected.line}: {rejected.reason}")
-        outcomes, erased, now = Counter(), [], timezone.now()
-        with tqdm(desc="written", total=len(check.rows), **bars) as bar:
-            for start in range(0, len(check.rows), IMPORT_BATCH):
-                batch = check.rows[start:start + IMPORT_BATCH]
-                done = subscribers_import(rows=[(row.email, row.preferences) for row in batch],
-                                          confirmed=confirmed, now=now)
-                outcomes.update(done)
-                erased += [row for row, outcome in zip(batch, done, strict=True)
-                           if outcome == "erased"]
-                bar.update(len(batch))
+        # The checked rows live until the end: the cyclic collector need not walk them after
+        # every batch (a quarter of the writing time with 100,000 rows).
+        gc.freeze()
+        try:
+            outcomes, erased = self.write(check.rows, confirmed=confirmed, bars=bars)
+        finally:
+            gc.unfreeze()
         for row in erased:
             self.stderr.write(f"line {row.line}: {row.email} had their data erased at their "
                               f"request; only they can subscribe again")
@@ -53,6 +56,21 @@ class Command(BaseCommand):
         self.stdout.write(f"Added {plural(added, 'subscriber')} ({state}); "
                           f"{outcomes['exists']} already there, left as they were; "
                           f"{plural(skipped, 'row')} skipped.")
+
+    def write(self, rows: list[ImportRow], *, confirmed: bool, bars: dict
+              ) -> tuple[Counter, list[ImportRow]]:
+        """Each outcome's count, and the rows refused as erased."""
+        outcomes, erased, now = Counter(), [], timezone.now()
+        with tqdm(desc="written", total=len(rows), **bars) as bar:
+            for start in range(0, len(rows), IMPORT_BATCH):
+                batch = rows[start:start + IMPORT_BATCH]
+                done = subscribers_import(rows=[(row.email, row.preferences) for row in batch],
+                                          confirmed=confirmed, now=now)
+                outcomes.update(done)
+                erased += [row for row, outcome in zip(batch, done, strict=True)
+                           if outcome == "erased"]
+                bar.update(len(batch))
+        return outcomes, erased
 
 
 def plural(count: int, noun: str) -> str:
