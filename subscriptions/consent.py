@@ -21,7 +21,7 @@ from django.db import transaction
 
 from subscriptions import tasks
 from subscriptions.addresses import address_hash, address_hashes, email_normalize
-from subscriptions.bulk import db_datetime, rows_insert
+from subscriptions.bulk import db_datetime, rows_insert, rows_where_in
 from subscriptions.models import (
     ErasedAddress,
     HistoryEntry,
@@ -161,12 +161,13 @@ def subscribers_import(*, rows: Sequence[tuple[str, Preferences]], confirmed: bo
     batches of thousands (IMPORT_BATCH)."""
     emails = [email_normalize(email) for email, _ in rows]
     hashes = address_hashes(emails)
-    erased = set(ErasedAddress.objects.filter(address_hash__in=hashes)
-                 .values_list("address_hash", flat=True))
+    erased = {hashed for (hashed,) in
+              rows_where_in(ErasedAddress, ["address_hash"], "address_hash", hashes)}
     # A reader, or an address already asked to confirm.
-    taken = set(Subscriber.objects.filter(email__in=emails).values_list("email", flat=True))
-    taken |= set(SignupRequest.objects.filter(email__in=emails, confirmed_at=None)
-                 .values_list("email", flat=True))
+    taken = {email for (email,) in rows_where_in(Subscriber, ["email"], "email", emails)}
+    taken |= {email for email, confirmed_at in
+              rows_where_in(SignupRequest, ["email", "confirmed_at"], "email", emails)
+              if confirmed_at is None}
     added = "added" if confirmed else "confirmation-sent"
     outcomes, new = [], []
     for (_, preferences), email, hashed in zip(rows, emails, hashes, strict=True):
@@ -199,7 +200,7 @@ def _subscribers_create(rows: list[tuple[str, Preferences]], *, now: datetime) -
         (email, Status.ACTIVE.value, at, at, token, at, at,
          *(getattr(preferences, name) for name in Preferences.FIELDS))
         for (email, preferences), token in zip(rows, tokens, strict=True)])
-    ids = dict(Subscriber.objects.filter(token__in=tokens).values_list("token", "pk"))
+    ids = dict(rows_where_in(Subscriber, ["token", "id"], "token", tokens))
     reader_ids = [ids[token] for token in tokens]
     Through = Subscriber.topics.through
     rows_insert(Through, ("subscriber", "topic"), [
@@ -215,7 +216,7 @@ def _import_requests_create(rows: list[tuple[str, Preferences]], *, now: datetim
     rows_insert(SignupRequest, REQUEST_FIELDS, [
         (key, email, json.dumps(preferences.to_json()), SignupRequest.Origin.IMPORT.value, at)
         for (email, preferences), key in zip(rows, keys, strict=True)])
-    ids = sorted(SignupRequest.objects.filter(key__in=keys).values_list("pk", flat=True))
+    ids = sorted(request_id for (request_id,) in rows_where_in(SignupRequest, ["id"], "key", keys))
     for start in range(0, len(ids), MAILS_PER_TASK):
         tasks.send_confirmations.delay_on_commit(ids[start:start + MAILS_PER_TASK])
 
