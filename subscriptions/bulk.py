@@ -51,3 +51,23 @@ def rows_where_in(model: type[models.Model], fields: Sequence[str], name: str,
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {columns} FROM {table} WHERE {where}", params)
         return cursor.fetchall()
+
+
+def rows_create(model: type[models.Model], fields: Sequence[str], rows: list[tuple], *,
+                unique: str) -> list[int]:
+    """rows_insert, and the new rows' ids in their order: on PostgreSQL drawn beforehand
+    from the table's sequence, elsewhere looked up afterwards by `unique`, one of `fields`
+    whose values are unique."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) "
+                           "FROM generate_series(1, %s)",
+                           [model._meta.db_table, model._meta.pk.column, len(rows)])
+            ids = [new_id for (new_id,) in cursor.fetchall()]
+        rows_insert(model, (model._meta.pk.name, *fields),
+                    [(new_id, *row) for new_id, row in zip(ids, rows, strict=True)])
+        return ids
+    rows_insert(model, fields, rows)
+    keys = [row[fields.index(unique)] for row in rows]
+    found = dict(rows_where_in(model, [unique, model._meta.pk.name], unique, keys))
+    return [found[key] for key in keys]

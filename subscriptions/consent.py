@@ -21,7 +21,7 @@ from django.db import transaction
 
 from subscriptions import tasks
 from subscriptions.addresses import address_hash, address_hashes, email_normalize
-from subscriptions.bulk import db_datetime, rows_insert, rows_where_in
+from subscriptions.bulk import db_datetime, rows_create, rows_insert, rows_where_in
 from subscriptions.models import (
     ErasedAddress,
     HistoryEntry,
@@ -195,13 +195,11 @@ REQUEST_FIELDS = ("key", "email", "preferences", "origin", "requested_at")
 
 
 def _subscribers_create(rows: list[tuple[str, Preferences]], *, now: datetime) -> None:
-    at, tokens = db_datetime(now), [new_token() for _ in rows]
-    rows_insert(Subscriber, READER_FIELDS, [
-        (email, Status.ACTIVE.value, at, at, token, at, at,
+    at = db_datetime(now)
+    reader_ids = rows_create(Subscriber, READER_FIELDS, [
+        (email, Status.ACTIVE.value, at, at, new_token(), at, at,
          *(getattr(preferences, name) for name in Preferences.FIELDS))
-        for (email, preferences), token in zip(rows, tokens, strict=True)])
-    ids = dict(rows_where_in(Subscriber, ["token", "id"], "token", tokens))
-    reader_ids = [ids[token] for token in tokens]
+        for email, preferences in rows], unique="token")
     Through = Subscriber.topics.through
     rows_insert(Through, ("subscriber", "topic"), [
         (reader, topic.pk) for reader, (_, preferences) in zip(reader_ids, rows, strict=True)
@@ -212,11 +210,11 @@ def _subscribers_create(rows: list[tuple[str, Preferences]], *, now: datetime) -
 
 
 def _import_requests_create(rows: list[tuple[str, Preferences]], *, now: datetime) -> None:
-    at, keys = db_datetime(now), [new_token() for _ in rows]
-    rows_insert(SignupRequest, REQUEST_FIELDS, [
-        (key, email, json.dumps(preferences.to_json()), SignupRequest.Origin.IMPORT.value, at)
-        for (email, preferences), key in zip(rows, keys, strict=True)])
-    ids = sorted(request_id for (request_id,) in rows_where_in(SignupRequest, ["id"], "key", keys))
+    at = db_datetime(now)
+    ids = rows_create(SignupRequest, REQUEST_FIELDS, [
+        (new_token(), email, json.dumps(preferences.to_json()),
+         SignupRequest.Origin.IMPORT.value, at)
+        for email, preferences in rows], unique="key")
     for start in range(0, len(ids), MAILS_PER_TASK):
         tasks.send_confirmations.delay_on_commit(ids[start:start + MAILS_PER_TASK])
 

@@ -31,6 +31,17 @@ class Command(BaseCommand):
                             help="the rows already opted in elsewhere: no confirmation mail")
 
     def handle(self, *args, file: Path, confirmed: bool, verbosity: int, **options):
+        # The rows read are kept until they are written: the cyclic collector would walk them
+        # again and again (a fifth of the time with 100,000 rows), so it waits till the end.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self.import_file(file, confirmed=confirmed, verbosity=verbosity)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def import_file(self, file: Path, *, confirmed: bool, verbosity: int) -> None:
         # Progress bars on stderr in a terminal, or anywhere with -v 2.
         bars = {"unit": "row", "disable": None if verbosity < 2 else False}
         try:
@@ -40,13 +51,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         for rejected in check.rejected:
             self.stderr.write(f"line {rejected.line}: {rejected.reason}")
-        # The checked rows live until the end: the cyclic collector need not walk them after
-        # every batch (a quarter of the writing time with 100,000 rows).
-        gc.freeze()
-        try:
-            outcomes, erased = self.write(check.rows, confirmed=confirmed, bars=bars)
-        finally:
-            gc.unfreeze()
+        outcomes, erased = self.write(check.rows, confirmed=confirmed, bars=bars)
         for row in erased:
             self.stderr.write(f"line {row.line}: {row.email} had their data erased at their "
                               f"request; only they can subscribe again")
