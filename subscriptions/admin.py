@@ -229,7 +229,8 @@ def _export_chunk(readers: list[tuple]) -> Iterator[list[object]]:
     topics = {}
     through = Subscriber.topics.through.objects.filter(
         subscriber_id__in=[reader[0] for reader in readers])
-    for subscriber_id, slug in through.values_list("subscriber_id", "topic__slug"):
+    for subscriber_id, slug in through.order_by("pk").values_list("subscriber_id",
+                                                                 "topic__slug"):
         topics.setdefault(subscriber_id, []).append(slug)
     for pk, email, status, frequency, zone, hour, interests, created_at, consent_at in readers:
         yield [email, status, frequency, zone, hour, ";".join(split_lines(interests)),

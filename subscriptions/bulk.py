@@ -1,8 +1,8 @@
 """Thousands of rows at once, for imports: written with PostgreSQL's COPY (one executemany
 elsewhere), looked up by thousands of values in one query.
 
-Faster than bulk_create and `__in` by the model layer it skips (no instances, no preparation
-of each value: three quarters of an import's time with bulk_create); the caller gives values
+Faster than bulk_create and `__in` by the model layer they go through (instances, each
+value prepared: most of an import's writing time with bulk_create); the caller gives values
 as the database stores them, `db_datetime` for datetimes and JSON as text. Columns left out
 get the database's default (NULL: Django sets no other), so a new required column fails
 loudly."""

@@ -179,11 +179,12 @@ def subscribers_import(*, rows: Sequence[tuple[str, Preferences]], confirmed: bo
             outcomes.append(added)
             new.append((email, preferences))
             taken.add(email)
-    with transaction.atomic():
-        if confirmed:
-            _subscribers_create(new, now=now)
-        else:
-            _import_requests_create(new, now=now)
+    if new:
+        with transaction.atomic():
+            if confirmed:
+                _subscribers_create(new, now=now)
+            else:
+                _import_requests_create(new, now=now)
     return outcomes
 
 

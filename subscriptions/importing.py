@@ -2,7 +2,7 @@
 
 Reading and checking write nothing: a file that cannot be used is refused whole (ImportFileError),
 a bad row is set aside with its line and the reason, and only the rows left are written
-(consent.subscriber_import).
+(consent.subscribers_import, a batch at a time).
 """
 
 import csv

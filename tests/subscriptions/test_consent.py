@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from digest.models import Delivery
+from subscriptions import admin as subscriptions_admin
 from subscriptions import tokens
 from subscriptions.consent import (
     operator,
@@ -214,6 +215,23 @@ def test_the_csv_export_neutralises_spreadsheet_formulas(staff_client):
         assert cell_safe(dangerous) == "'" + dangerous
         assert cell_restore(cell_safe(dangerous)) == dangerous
     assert cell_safe("plain") == "plain" and cell_restore("'quoted") == "'quoted"
+
+
+def test_the_csv_export_reads_readers_a_chunk_at_a_time_with_their_topics(staff_client,
+                                                                          monkeypatch):
+    monkeypatch.setattr(subscriptions_admin, "EXPORT_CHUNK", 2)
+    readers = [SubscriberFactory(email=f"r{n}@example.org", interests=f"line {n}\nmore",
+                                 topics=["robotics", "speech-audio"][:n % 3]) for n in range(5)]
+    response = staff_client.post(reverse("admin:subscriptions_subscriber_changelist"), {
+        "action": "export_csv", "_selected_action": [reader.pk for reader in readers]})
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert sorted((row["email"], row["interests"], row["topics"]) for row in rows) == [
+        ("r0@example.org", "line 0;more", ""),
+        ("r1@example.org", "line 1;more", "robotics"),
+        ("r2@example.org", "line 2;more", "robotics;speech-audio"),
+        ("r3@example.org", "line 3;more", ""),
+        ("r4@example.org", "line 4;more", "robotics"),
+    ]
 
 
 # --- the reader's own data -------------------------------------------------------------------
