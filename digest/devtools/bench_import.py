@@ -198,7 +198,7 @@ def import_step(database: str, path: Path, rows: int, *, confirmed: bool) -> dic
     if not run.output.startswith(f"Added {rows} subscribers"):
         sys.exit(f"the import did not add every row: {run.output}")
     tasks = queue.llen(QUEUE)
-    queue.delete(QUEUE)
+    queue.delete(QUEUE, f"_kombu.binding.{QUEUE}", f"_kombu.binding_permanent.{QUEUE}")
     return {"wall": run.wall, "cpu": run.cpu, "peak": run.peak_mb, "rate": rows / run.wall,
             "note": "" if confirmed else f"{tasks} tasks queued"}
 
