@@ -29,12 +29,21 @@ def orm_beside_playwright():
 
 
 @pytest.fixture(scope="module")
-def browser(orm_beside_playwright):
+def browser(orm_beside_playwright, django_db_setup):
     if not shutil.which(CHROMIUM):
         service_missing(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # The database's contents as migrated, which a transactional test restores after the
+    # flush of the one before. Django keeps them on its connection objects, and under
+    # Playwright's event loop this thread sees other ones: they are given them too.
+    migrated = {alias: getattr(connections[alias], "_test_serialized_contents", None)
+                for alias in connections}
     with sync_playwright() as playwright:
+        for alias, contents in migrated.items():
+            if contents is not None:
+                connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
