@@ -41,7 +41,7 @@ bench: $(STAMP)
 
 # The learning path: 1,500 papers embedded by a real worker (2 processes), 1,000,000 readers
 # scored against them, one reader refit after a vote (database paperboy_bench_learning, Redis
-# database 10). Takes about 5 minutes on 2 cores.
+# database 10). Takes 5 to 10 minutes on the shared 2 cores.
 bench-learning: $(STAMP)
 	$(PY) -m digest.devtools.bench_learning
 
