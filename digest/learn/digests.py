@@ -10,6 +10,7 @@ from datetime import date
 
 import numpy as np
 
+from digest.learn import store
 from digest.learn.profiles import sinks
 from digest.learn.ranking import RECOMMENDED, build_digest
 from digest.learn.reader_models import (
@@ -146,3 +147,10 @@ def _mixed(matches: Matches, row: int, scorer: ReaderScorer, scores: np.ndarray,
         else:
             result.append((item.paper, filtered[item.paper]))
     return result
+
+
+def learning_caches_clear() -> None:
+    """Forget every process-wide learning cache: the week's spaces, the recent papers' rows,
+    the editions' candidates (tests, which build a new world in the same week, call it)."""
+    for cache in (store._SPACES, store._RECENT, _CANDIDATES):
+        cache.clear()

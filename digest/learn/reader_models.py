@@ -9,7 +9,7 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import numpy as np
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -17,9 +17,8 @@ from django.utils import timezone
 
 from digest.learn.embedding import from_float16_bytes, to_float16_bytes
 from digest.learn.profiles import Evidence, ProfileConfig, Scorer, fit_scorer
-from digest.learn.store import WeekSpace, paper_set, space_for, text_embed
+from digest.learn.store import WeekSpace, paper_set, recent_rows, space_for, text_embed
 from digest.learn.text_features import keyword_lines_text
-from digest.match.inputs import papers_between
 from digest.models import Paper, ReaderProfile, Vote
 from subscriptions.filters import reader_lines
 from subscriptions.models import Subscriber
@@ -172,11 +171,11 @@ def reader_top_papers(*, subscriber: Subscriber, day: date, limit: int) -> list[
     if scorer is None:
         return []
     voted = set(inputs[subscriber.pk].up) | set(inputs[subscriber.pk].down)
-    recent = paper_set(papers_between(since=day - timedelta(days=7), until=day)
-                       .exclude(arxiv_id__in=voted))
-    if not len(recent):
+    recent = recent_rows(day)
+    if not recent.keys:
         return []
-    rows = space_for(day).space.rows(recent.texts, recent.vectors)
-    best = np.argsort(-scorer.scores(rows), kind="stable")[:limit]
-    by_key = Paper.objects.in_bulk([recent.keys[i] for i in best])
-    return [by_key[recent.keys[i]] for i in best]
+    scores = scorer.scores(recent.rows)
+    order = [i for i in np.argsort(-scores, kind="stable") if recent.arxiv_ids[i] not in voted]
+    best = [recent.keys[i] for i in order[:limit]]
+    by_key = Paper.objects.in_bulk(best)
+    return [by_key[key] for key in best]

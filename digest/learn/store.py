@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from functools import cache
 
 import numpy as np
+from django.db.models import Count, Max
 from threadpoolctl import threadpool_limits  # scikit-learn's dependency
 
 from digest.learn.embedding import (
@@ -119,9 +120,11 @@ def space_for(day: date) -> WeekSpace:
         since = week - timedelta(weeks=SPACE_WEEKS)
         window = paper_set(papers_listed(since=since, until=week - timedelta(days=2)),
                            sample=SPACE_SAMPLE)
-        if len(window) < MIN_PAPERS_FOR_TFIDF:  # a new service: take every paper there is
-            window = paper_set(Paper.objects.filter(featured_on__lt=week) | Paper.objects.filter(
-                announced_on__lt=week))
+        if len(window) < MIN_PAPERS_FOR_TFIDF:
+            # A new service: every paper listed so far (never the seed papers, which have no
+            # listing day: they would set the readers' thresholds).
+            window = paper_set(Paper.objects.exclude(featured_on=None, announced_on=None),
+                               sample=SPACE_SAMPLE)
         config = HYBRID if len(window) >= MIN_PAPERS_FOR_TFIDF else MINILM_ONLY
         if not len(window):
             window = paper_set(Paper.objects.all())
@@ -135,3 +138,33 @@ def papers_listed(*, since: date, until: date):
     from digest.match.inputs import papers_between  # the edition's notion of a day's papers
 
     return papers_between(since=since, until=until)
+
+
+@dataclass(frozen=True)
+class RecentRows:
+    """The last week's papers as rows of the week's space (the feedback page ranks them)."""
+
+    keys: list[int]
+    arxiv_ids: list[str]
+    rows: Matrix
+
+
+_RECENT: BoundedCache[RecentRows] = BoundedCache(2)
+RECENT_DAYS = 7
+
+
+def recent_rows(day: date) -> RecentRows:
+    """The papers of the week before `day` that have vectors, as rows: read and featurised
+    once per process until a paper is added (a feedback click would otherwise read and
+    featurise some 6,000 papers)."""
+    papers = papers_listed(since=day - timedelta(days=RECENT_DAYS), until=day).filter(
+        embedding__model=MODEL)
+    state = papers.aggregate(count=Count("pk"), last=Max("pk"))
+
+    def read() -> RecentRows:
+        found = paper_set(papers)
+        rows = (space_for(day).space.rows(found.texts, found.vectors) if len(found)
+                else np.zeros((0, 0), np.float32))
+        return RecentRows(keys=found.keys, arxiv_ids=found.arxiv_ids, rows=rows)
+
+    return _RECENT.remember((space_week(day), day, state["count"], state["last"]), read)
