@@ -125,6 +125,8 @@ def readers_scorers(inputs: dict[int, ReaderInputs], *, day: date,
     if not learning:
         return {}
     space = space_for(day)
+    if space is None:
+        return {}  # no paper has a vector yet: their filters' digest, as before learning
     profiles = ReaderProfile.objects.in_bulk(list(learning))
     scorers, changed = {}, []
     for key, reader in learning.items():

@@ -110,8 +110,9 @@ class WeekSpace:
 _SPACES: BoundedCache[WeekSpace] = BoundedCache(2)
 
 
-def space_for(day: date) -> WeekSpace:
-    """The feature space in force on `day`, fitted once per process and week."""
+def space_for(day: date) -> WeekSpace | None:
+    """The feature space in force on `day`, fitted once per process and week; None while no
+    paper has a vector (a new service, or a new model before its embedding tasks ran)."""
     week = space_week(day)
 
     def fit() -> WeekSpace:
@@ -128,10 +129,17 @@ def space_for(day: date) -> WeekSpace:
         config = HYBRID if len(window) >= MIN_PAPERS_FOR_TFIDF else MINILM_ONLY
         if not len(window):
             window = paper_set(Paper.objects.all())
+        if not len(window):
+            return None  # no paper is embedded yet: nothing to learn with
         space = Space.fit(config, window.texts, window.vectors)
         return WeekSpace(week=week, space=space, window=space.rows(window.texts, window.vectors))
 
-    return _SPACES.remember(week, fit)
+    space = _SPACES.get(week)
+    if space is None:
+        space = fit()
+        if space is not None:  # else ask again next time: the embedding tasks may have run
+            _SPACES.put(week, space)
+    return space
 
 
 def papers_listed(*, since: date, until: date):
@@ -162,9 +170,10 @@ def recent_rows(day: date) -> RecentRows:
     state = papers.aggregate(count=Count("pk"), last=Max("pk"))
 
     def read() -> RecentRows:
-        found = paper_set(papers)
-        rows = (space_for(day).space.rows(found.texts, found.vectors) if len(found)
-                else np.zeros((0, 0), np.float32))
-        return RecentRows(keys=found.keys, arxiv_ids=found.arxiv_ids, rows=rows)
+        found, space = paper_set(papers), space_for(day)
+        if not len(found) or space is None:
+            return RecentRows(keys=[], arxiv_ids=[], rows=np.zeros((0, 0), np.float32))
+        return RecentRows(keys=found.keys, arxiv_ids=found.arxiv_ids,
+                          rows=space.space.rows(found.texts, found.vectors))
 
     return _RECENT.remember((space_week(day), day, state["count"], state["last"]), read)
