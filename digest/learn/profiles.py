@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import normalize
 
-from digest.learn.text_features import TextFeatures
+from digest.learn.text_features import TextFeatures, unit_rows
 
 Matrix = np.ndarray | sparse.csr_matrix
 
@@ -83,7 +82,7 @@ class Space:
 
     @staticmethod
     def _unit(x: np.ndarray, mean: np.ndarray | None) -> np.ndarray:
-        return normalize(x - mean if mean is not None else x).astype(np.float32)
+        return unit_rows(x - mean if mean is not None else x)
 
 
 @dataclass(frozen=True)

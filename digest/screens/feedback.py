@@ -28,7 +28,7 @@ SHOWN = 5
 
 @csrf_exempt  # the signed link is the credential; a mail client has no session or cookie
 @token_page
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])  # scanners send HEAD: answer, record nothing
 def feedback(request: HttpRequest, token: str) -> HttpResponse:
     try:
         feedback = feedback_read(token=token)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from config.log_redaction import text_redact
 from tests.conftest import service_missing
 
 CHROMIUM = "/usr/bin/chromium"
@@ -28,12 +29,21 @@ def orm_beside_playwright():
 
 
 @pytest.fixture(scope="module")
-def browser(orm_beside_playwright):
+def browser(orm_beside_playwright, django_db_setup):
     if not shutil.which(CHROMIUM):
         service_missing(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # The database's contents as migrated, which a transactional test restores after the
+    # flush of the one before. Django keeps them on its connection objects, and under
+    # Playwright's event loop this thread sees other ones: they are given them too.
+    migrated = {alias: getattr(connections[alias], "_test_serialized_contents", None)
+                for alias in connections}
     with sync_playwright() as playwright:
+        for alias, contents in migrated.items():
+            if contents is not None:
+                connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -79,3 +89,35 @@ def shoot(page, request):
         page.emulate_media(color_scheme="light")
 
     return take
+
+
+@pytest.fixture
+def console(page):
+    """Every console error, uncaught exception and CSP refusal the page causes."""
+    problems: list[str] = []
+    page.on("console", lambda message: message.type in ("error", "warning") and problems.append(
+        f"console {message.type}: {message.text}"))
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("request", lambda request: text_redact(request.headers.get("referer", "")) != (
+        request.headers.get("referer", "")) and problems.append(
+        f"token in the Referer of {request.url}: {request.headers['referer']}"))
+    # Chromium reports a refusal to the console through its Log domain as well.
+    cdp = page.context.new_cdp_session(page)
+    cdp.on("Log.entryAdded", lambda event: event["entry"]["level"] in ("error", "warning")
+           and problems.append(f"log {event['entry']['level']}: {event['entry']['text']}"))
+    cdp.send("Log.enable")
+    page.add_init_script("""
+        window.__refused = [];
+        document.addEventListener("securitypolicyviolation", (event) => {
+            window.__refused.push(event.violatedDirective + " " + event.blockedURI);
+        });""")
+
+    def visit(url: str) -> None:
+        response = page.goto(url)
+        assert response.status < 400, url
+        assert "Content-Security-Policy" in {k.title(): v for k, v in response.headers.items()}
+        page.wait_for_load_state("networkidle")
+        problems.extend(f"refused on {url}: {text}" for text in page.evaluate("window.__refused"))
+
+    visit.problems = problems
+    return visit

@@ -9,45 +9,12 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from config.log_redaction import text_redact
 from digest.management.commands.demo import SAMPLE
 from subscriptions import tokens
 from tests.subscriptions.factories import SignupRequestFactory, SubscriberFactory
 
 pytestmark = [pytest.mark.services,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-@pytest.fixture
-def console(page):
-    """Every console error, uncaught exception and CSP refusal the page causes."""
-    problems: list[str] = []
-    page.on("console", lambda message: message.type in ("error", "warning") and problems.append(
-        f"console {message.type}: {message.text}"))
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on("request", lambda request: text_redact(request.headers.get("referer", "")) != (
-        request.headers.get("referer", "")) and problems.append(
-        f"token in the Referer of {request.url}: {request.headers['referer']}"))
-    # Chromium reports a refusal to the console through its Log domain as well.
-    cdp = page.context.new_cdp_session(page)
-    cdp.on("Log.entryAdded", lambda event: event["entry"]["level"] in ("error", "warning")
-           and problems.append(f"log {event['entry']['level']}: {event['entry']['text']}"))
-    cdp.send("Log.enable")
-    page.add_init_script("""
-        window.__refused = [];
-        document.addEventListener("securitypolicyviolation", (event) => {
-            window.__refused.push(event.violatedDirective + " " + event.blockedURI);
-        });""")
-
-    def visit(url: str) -> None:
-        response = page.goto(url)
-        assert response.status < 400, url
-        assert "Content-Security-Policy" in {k.title(): v for k, v in response.headers.items()}
-        page.wait_for_load_state("networkidle")
-        problems.extend(f"refused on {url}: {text}" for text in page.evaluate("window.__refused"))
-
-    visit.problems = problems
-    return visit
 
 
 def test_the_readers_pages_and_the_admin_show_no_console_errors(site, page, console,

@@ -24,6 +24,7 @@ TOKEN = "eyJzIjoiYWRhIn0:1vQ3zX:AbCdEf-GhIjKl_MnOpQr"
     (f"GET /confirm/{TOKEN}/ HTTP/1.1", "GET /confirm/<redacted>/ HTTP/1.1"),
     (f"POST /u/{TOKEN}/?x=1 HTTP/1.1", "POST /u/<redacted>/?x=1 HTTP/1.1"),
     (f"https://paperboy.example.org/d/{TOKEN}/", "https://paperboy.example.org/d/<redacted>/"),
+    (f"POST /v/{TOKEN}/ HTTP/1.1", "POST /v/<redacted>/ HTTP/1.1"),
     (f"Bad Request: /manage/{TOKEN}/", "Bad Request: /manage/<redacted>/"),
     (f"/manage/{TOKEN}", "/manage/<redacted>"),
     ("GET /papers/ HTTP/1.1", "GET /papers/ HTTP/1.1"),

@@ -5,7 +5,7 @@ makes unsaved rows for bulk_create."""
 import factory
 from django.utils import timezone
 
-from digest.models import Delivery, DeliveryItem, IngestRun, Paper
+from digest.models import Delivery, DeliveryItem, IngestRun, Paper, ReaderProfile, Vote
 from tests.subscriptions.factories import SubscriberFactory
 
 
@@ -44,3 +44,24 @@ class IngestRunFactory(factory.django.DjangoModelFactory):
 
     source = IngestRun.Source.HF
     request = factory.Dict({"date": "2026-11-20"})
+
+
+class VoteFactory(factory.django.DjangoModelFactory):
+    """A reader's "More like this" on a paper, just now."""
+
+    class Meta:
+        model = Vote
+
+    subscriber = factory.SubFactory(SubscriberFactory)
+    paper = factory.SubFactory(PaperFactory)
+    value = Vote.Value.MORE
+    voted_at = factory.LazyFunction(timezone.now)
+
+
+class ReaderProfileFactory(factory.django.DjangoModelFactory):
+    """A reader's learned profile, not fitted yet."""
+
+    class Meta:
+        model = ReaderProfile
+
+    subscriber = factory.SubFactory(SubscriberFactory)

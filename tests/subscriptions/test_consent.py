@@ -11,7 +11,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from digest.models import Delivery
+from digest.models import Delivery, Paper, ReaderProfile, Vote
 from subscriptions import admin as subscriptions_admin
 from subscriptions import tokens
 from subscriptions.consent import (
@@ -25,7 +25,13 @@ from subscriptions.models import ErasedAddress, Subscriber
 from subscriptions.retention import signup_requests_purge
 from subscriptions.services import Preferences
 from subscriptions.spreadsheets import cell_restore, cell_safe
-from tests.digest.factories import DeliveryFactory, IngestRunFactory
+from tests.digest.factories import (
+    DeliveryFactory,
+    IngestRunFactory,
+    PaperFactory,
+    ReaderProfileFactory,
+    VoteFactory,
+)
 from tests.subscriptions.factories import (
     HistoryEntryFactory,
     MailEventFactory,
@@ -277,3 +283,36 @@ def test_a_reader_deletes_their_data_and_an_import_cannot_bring_it_back(client, 
     client.post(links_in(last_mail_to("ada@example.org"))["confirm"])
     assert Subscriber.objects.get().status == "active"
     assert not ErasedAddress.objects.exists()
+
+
+def test_the_download_lists_the_readers_votes_and_what_they_follow_in_their_words(
+        client, unsubscribed):
+    Subscriber.objects.filter(pk=unsubscribed.pk).update(
+        description="Interpretability of language models.", seed_papers="2508.13426")
+    liked = PaperFactory(arxiv_id="2611.14021", title="Sparse Autoencoders Find Shared Features")
+    disliked = PaperFactory(arxiv_id="2611.13877", title="Flow Matching for Video Generation")
+    VoteFactory(subscriber=unsubscribed, paper=liked, value=Vote.Value.MORE)
+    VoteFactory(subscriber=unsubscribed, paper=disliked, value=Vote.Value.LESS)
+    VoteFactory(paper=liked)  # someone else's
+    token = tokens.token_make(subscriber=unsubscribed, purpose=tokens.MANAGE)
+    data = json.loads(client.get(reverse("subscriptions:my-data", args=[token])).content)
+    assert sorted((vote["arxiv_id"], vote["title"], vote["vote"]) for vote in data["votes"]) == [
+        ("2611.13877", "Flow Matching for Video Generation", "Less like this"),
+        ("2611.14021", "Sparse Autoencoders Find Shared Features", "More like this")]
+    assert all(vote["at"] for vote in data["votes"])
+    assert data["preferences"]["description"] == "Interpretability of language models."
+    assert data["preferences"]["seed_papers"] == "2508.13426"
+
+
+def test_erasing_a_reader_deletes_their_votes_and_learned_profile(client, unsubscribed):
+    paper = PaperFactory(arxiv_id="2611.14021")
+    VoteFactory(subscriber=unsubscribed, paper=paper)
+    ReaderProfileFactory(subscriber=unsubscribed, kind="rocchio", liked=["2611.14021"])
+    other = VoteFactory(paper=paper)
+    ReaderProfileFactory(subscriber=other.subscriber)
+    done = client.post(manage(unsubscribed), {"action": "erase", "erase_confirmed": "yes"})
+    assert "Your data is deleted" in done.content.decode()
+    assert list(Vote.objects.all()) == [other]
+    assert list(ReaderProfile.objects.values_list("subscriber", flat=True)) == [
+        other.subscriber.pk]
+    assert Paper.objects.filter(arxiv_id="2611.14021").exists()  # the paper is no one's data

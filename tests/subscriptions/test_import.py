@@ -104,6 +104,42 @@ def test_import_reads_every_column_the_signup_form_has(tmp_path):
             bob.interests, bob.authors) == ("daily", "UTC", 8, 0, 10, "", "")
 
 
+
+LEARNING_CSV = """email,description,seed_papers
+ada@example.org,How networks generalize: grokking and double descent.,"2508.13426; https://arxiv.org/abs/2401.00001"
+bob@example.org,,
+"""
+
+
+def test_import_reads_a_description_and_seed_papers(tmp_path):
+    out, err = run_import(write_csv(tmp_path, LEARNING_CSV))
+    assert err == "" and out.startswith("Added 2 subscribers (confirmation mailed;")
+    ada = SignupRequest.objects.get(email="ada@example.org").preferences
+    assert ada["description"] == "How networks generalize: grokking and double descent."
+    assert ada["seed_papers"].split("\n") == ["2508.13426", "2401.00001"]
+
+
+def test_confirmed_readers_get_their_description_seeds_and_recommendations(tmp_path):
+    run_import(write_csv(tmp_path, LEARNING_CSV), "--confirmed")
+    ada = Subscriber.objects.get(email="ada@example.org")
+    assert ada.description == "How networks generalize: grokking and double descent."
+    assert ada.seed_ids == ["2508.13426", "2401.00001"]
+    bob = Subscriber.objects.get(email="bob@example.org")
+    assert (bob.description, bob.seed_ids) == ("", [])
+    assert ada.recommendations and bob.recommendations  # not a column: the form's default
+
+
+def test_a_seed_that_is_not_an_arxiv_paper_skips_its_row(tmp_path):
+    path = write_csv(tmp_path, "email,seed_papers\n"
+                               "ada@example.org,2508.13426; doi:10.1109/CVPR.2016.90\n"
+                               "bob@example.org,2508.13426\n")
+    out, err = run_import(path, "--confirmed")
+    assert err.splitlines() == [
+        "line 2: seed_papers '2508.13426; doi:10.1109/CVPR.2016.90': “doi:10.1109/CVPR.2016.90” "
+        "is not an arXiv id or link (such as 2508.13426 or https://arxiv.org/abs/2508.13426)"]
+    assert out.strip().endswith("1 row skipped.")
+    assert list(Subscriber.objects.values_list("email", flat=True)) == ["bob@example.org"]
+
 @pytest.mark.parametrize(("column", "value", "reason"), [
     ("send_hour", "24", "send_hour '24': Not a whole hour from 0 to 23"),
     ("timezone", "Mars/Olympus", "timezone 'Mars/Olympus': Not a time zone name"),

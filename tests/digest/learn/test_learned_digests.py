@@ -160,3 +160,14 @@ def test_arxiv_unreachable_leaves_the_seeds_missing_for_the_next_day(monkeypatch
 
 def test_every_paper_ingested_is_embedded_at_ingestion(papers):
     assert PaperEmbedding.objects.count() == Paper.objects.count() == 11
+
+
+def test_before_any_paper_is_embedded_learning_readers_get_their_filters_digest(papers):
+    """A new model's name, or a worker that has not run the embedding tasks yet: no paper
+    has a vector. The edition still goes out, by the readers' filters."""
+    PaperEmbedding.objects.all().delete()
+    make_reader("lin@example.org", interests="sparse autoencoder", description=INTERPRETABILITY)
+    make_reader("words@example.org", description=INTERPRETABILITY)
+    send()
+    assert titles_in(digest_of("lin@example.org")[0]) == [SAE]
+    assert "recommended" not in digest_of("words@example.org")[0].lower()
