@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
-from sklearn.linear_model import LogisticRegression
 
 from digest.learn.text_features import TextFeatures, unit_rows
 
@@ -179,6 +178,8 @@ def _logistic(ev: Evidence, cfg: ProfileConfig) -> tuple[np.ndarray, float]:
     x = stack(pos + [ev.down])
     n_pos = sum(m.shape[0] for m in pos)
     y = np.r_[np.ones(n_pos), np.zeros(ev.down.shape[0])]
+    from sklearn.linear_model import LogisticRegression  # off by default: no import cost
+
     model = LogisticRegression(C=cfg.C, class_weight="balanced", solver="liblinear")
     model.fit(x, y)
     return model.coef_.ravel().astype(np.float32), float(model.intercept_[0])

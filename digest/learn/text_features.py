@@ -14,11 +14,14 @@ meaningless in another, so a fit is versioned with the vectors made in it.
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfVectorizer
+
+if TYPE_CHECKING:  # scikit-learn loads in about a second: only where a space is fitted
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 REDUCED_DIMS = 128  # at most; a small window gets fewer (see fit)
 
@@ -45,8 +48,8 @@ def keyword_lines_text(lines: Iterable[str]) -> str:
 
 @dataclass
 class TextFeatures:
-    vectorizer: TfidfVectorizer
-    svd: TruncatedSVD | None
+    vectorizer: "TfidfVectorizer"
+    svd: "TruncatedSVD | None"
 
     @classmethod
     def fit(cls, texts: Sequence[str], reduced_dims: int = REDUCED_DIMS,
@@ -55,6 +58,9 @@ class TextFeatures:
         (bigrams did not help on the evaluation set). The LSA keeps at most a quarter of
         the window's size in dimensions, so a small window is not reproduced exactly;
         reduced_dims=0 fits no LSA."""
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", min_df=min_df,
                                      dtype=np.float32)
         matrix = vectorizer.fit_transform(texts)
