@@ -39,6 +39,8 @@ class FilterError(ValueError):
 
 def fold(text: str) -> str:
     """Unicode NFKD with combining marks dropped: Schrödinger -> Schrodinger."""
+    if text.isascii():  # most text: nothing to decompose
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 

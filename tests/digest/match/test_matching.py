@@ -154,6 +154,8 @@ papers = st.lists(
 term = st.one_of(
     st.sampled_from(WORDS),
     st.sampled_from(WORDS).map(lambda w: w[:3] + "*"),
+    st.tuples(st.sampled_from(WORDS), st.sampled_from(WORDS)).map(  # a phrase ending in a prefix
+        lambda pair: f"{pair[0]}-{pair[1][:2]}*"),
     st.lists(st.sampled_from(WORDS), min_size=2, max_size=3).map(lambda ws: f'"{" ".join(ws)}"'),
     st.sampled_from(WORDS).map(lambda w: f"title:{w}"),
     st.sampled_from(["author:Hinton", 'author:"Yann LeCun"', 'author:"LeCun Ada"', "author:mod*"]),
