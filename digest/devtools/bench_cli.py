@@ -136,16 +136,17 @@ def reference_loop(sample: int, output: Path) -> tuple[float, int, int]:
     when the dry run printed the same number of papers for them."""
     from digest.devtools.reference_matcher import rank_for_reader
     from digest.editions.due import edition_window
-    from digest.match.inputs import paper_docs, papers_between, readers_for, topic_lines
+    from digest.match.inputs import paper_docs, papers_between, reader_batches, topic_lines
     from subscriptions.models import Subscriber
 
     since, until = edition_window(edition=EDITION, frequency="daily")
     docs = paper_docs(papers_between(since=since, until=until))
     ids = list(Subscriber.objects.order_by("pk").values_list("pk", flat=True))
     picked = ids[::max(1, len(ids) // sample)][:sample]
-    readers = readers_for(Subscriber.objects.filter(pk__in=picked),
-                          paper_keys=[doc.key for doc in docs])
-    emails = dict(Subscriber.objects.filter(pk__in=picked).values_list("pk", "email"))
+    [(addresses, rows)] = reader_batches(Subscriber.objects.filter(pk__in=picked),
+                                         paper_keys=[doc.key for doc in docs], size=sample)
+    readers = [rows.reader(row) for row in range(len(rows.keys))]
+    emails = dict(zip(rows.keys, addresses, strict=True))
     topics = topic_lines()
     started = time.perf_counter()
     counts = {reader.key: len(rank_for_reader(reader, docs, topics)) for reader in readers}

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
+
 from digest.match.phrases import Positions
 from digest.memo import BoundedCache
 from subscriptions.filters import ANY, Query, Term, tokenize
@@ -96,6 +98,10 @@ class PaperIndex:
                 self.category_bits[category] = self.category_bits.get(category, 0) | bit
         self.sorted_words = {name: sorted(words) for name, words in self.word_bits.items()}
         self._positions: dict[str, Positions] = {}  # made for a field's first phrase
+        self._upvoted: dict[int, int] = {}  # minimum upvotes -> papers with as many
+        self._key_positions = np.argsort([paper.key for paper in self.papers])
+        self._sorted_keys = np.asarray([paper.key for paper in self.papers],
+                                       dtype=np.int64)[self._key_positions]
         self._term_cache: BoundedCache[tuple[int, int]] = BoundedCache(kept)
         self._line_cache: BoundedCache[tuple[int, int]] = BoundedCache(kept)
         self._words_cache: BoundedCache[list[str]] = BoundedCache(WHY_KEPT)
@@ -103,6 +109,21 @@ class PaperIndex:
 
     def __len__(self) -> int:
         return len(self.papers)
+
+    def positions_of(self, keys: np.ndarray) -> np.ndarray:
+        """Each paper key's position in the index, or -1 for a paper not in it."""
+        if not self.papers:
+            return np.full(len(keys), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self._sorted_keys, keys), len(self.papers) - 1)
+        return np.where(self._sorted_keys[at] == keys, self._key_positions[at], -1)
+
+    def upvoted_bits(self, threshold: int) -> int:
+        """The papers with at least `threshold` upvotes."""
+        found = self._upvoted.get(threshold)
+        if found is None:
+            found = self._upvoted[threshold] = sum(
+                1 << i for i, paper in enumerate(self.papers) if paper.upvotes >= threshold)
+        return found
 
     # --- evaluation -------------------------------------------------------------------
 
