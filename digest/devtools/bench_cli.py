@@ -6,9 +6,9 @@ synthetic readers and a 1,000-paper edition in a database of its own.
 Per N: the readers' distinct-line mix, the dry run's wall time and peak memory (median of
 --runs), Django's bare start (`manage.py check`) and the difference, and the per-reader
 reference loop timed on a sample of the stored readers and scaled up (the sample's digest
-sizes are checked against the dry run's). Uses the PostgreSQL database paperboy_bench_cli
-(recreated), or with --sqlite the file var/bench_cli/paperboy.sqlite3. --keep reuses a
-database loaded before with the same N.
+sizes are checked against the dry run's). Each N has a database of its own, recreated: the
+PostgreSQL database paperboy_bench_cli_N, or with --sqlite the file
+var/bench_cli/paperboy-N.sqlite3. --keep reuses one that holds N readers already.
 """
 
 import argparse
@@ -33,23 +33,39 @@ ENV = {
 }
 
 
-def database_url(sqlite: bool) -> str:
+def database(subscribers: int, sqlite: bool) -> tuple[str, str]:
+    """(name, URL) of N's database."""
     if sqlite:
-        return f"sqlite:///{VAR / 'paperboy.sqlite3'}"
-    return f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
+        name = str(VAR / f"paperboy-{subscribers}.sqlite3")
+        return name, f"sqlite:///{name}"
+    name = f"{DATABASE}_{subscribers}"
+    return name, f"postgres://postgres@127.0.0.1:5432/{name}"
 
 
-def recreate_database(sqlite: bool) -> None:
+def use_database(subscribers: int, sqlite: bool) -> str:
+    """Point this process and the commands it runs at N's database; its name."""
+    from django.db import connections
+
+    name, os.environ["DATABASE_URL"] = database(subscribers, sqlite)
+    connections.close_all()
+    connections["default"].settings_dict["NAME"] = name
+    return name
+
+
+def recreate_database(name: str, sqlite: bool) -> None:
+    from django.db import connections
+
+    connections.close_all()
     if sqlite:
-        for path in VAR.glob("paperboy.sqlite3*"):
+        for path in VAR.glob(f"{Path(name).name}*"):
             path.unlink()
     else:
         import psycopg
 
         with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres",
                              autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-            admin.execute(f'CREATE DATABASE "{DATABASE}"')
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{name}"')
     subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
                    cwd=ROOT, env=os.environ, check=True)
 
@@ -112,8 +128,8 @@ def loaded(subscribers: int) -> bool:
         return False
 
 
-def timed(command: list[str], output: Path) -> tuple[float, float, str]:
-    """(wall seconds, peak MB, last line of output) of a manage.py command."""
+def timed(command: list[str], output: Path) -> tuple[float, float, str, float]:
+    """(wall seconds, peak MB, last line of output, CPU seconds) of a manage.py command."""
     with output.open("w") as out:
         started = time.perf_counter()
         process = subprocess.Popen([sys.executable, "manage.py", *command], cwd=ROOT,
@@ -127,7 +143,7 @@ def timed(command: list[str], output: Path) -> tuple[float, float, str]:
     with output.open("rb") as out:
         out.seek(max(0, output.stat().st_size - 500))
         last = out.read().decode(errors="replace").strip().splitlines()[-1]
-    return wall, usage.ru_maxrss / 1024, last
+    return wall, usage.ru_maxrss / 1024, last, usage.ru_utime + usage.ru_stime
 
 
 def reference_loop(sample: int, output: Path) -> tuple[float, int, int]:
@@ -184,7 +200,7 @@ def main(argv=None) -> int:
                         help="reuse the database if it holds N readers already")
     args = parser.parse_args(argv)
     VAR.mkdir(parents=True, exist_ok=True)
-    os.environ.update(ENV, DATABASE_URL=database_url(args.sqlite))
+    os.environ.update(ENV, DATABASE_URL=database(args.subscribers[0], args.sqlite)[1])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
@@ -195,17 +211,16 @@ def main(argv=None) -> int:
     print(f"CLI benchmark: {os.cpu_count()} cores (load average {load_average}), "
           f"{'SQLite' if args.sqlite else 'PostgreSQL'}, {args.papers:,} papers; medians of "
           f"{args.runs} runs; per-reader loop on {args.sample} readers, scaled.", flush=True)
-    header = ("| readers | dry run s | Django start s | beyond start s | peak MB | "
+    header = ("| readers | dry run s | Django start s | beyond start s | CPU beyond start s | "
+              "peak MB | "
               "per-reader loop s (scaled) | speed-up | sample agrees |")
     rows = []
     for subscribers in args.subscribers:
         readers = synthetic.readers(subscribers)
         print(f"\nN = {subscribers:,}: {line_mix(readers)}", flush=True)
+        name = use_database(subscribers, args.sqlite)
         if not (args.keep and loaded(subscribers)):
-            from django.db import connections
-
-            connections.close_all()
-            recreate_database(args.sqlite)
+            recreate_database(name, args.sqlite)
             started = time.perf_counter()
             load(readers, args.papers)
             print(f"  loaded in {time.perf_counter() - started:.0f} s", flush=True)
@@ -213,17 +228,22 @@ def main(argv=None) -> int:
         output = VAR / f"dry-run-{subscribers}.txt"
         runs = [timed(["send_digests", "--dry-run", "--date", EDITION.isoformat()], output)
                 for _ in range(args.runs)]
-        starts = [timed(["check"], VAR / "check.txt")[0] for _ in range(args.runs)]
+        starts = [timed(["check"], VAR / "check.txt") for _ in range(args.runs)]
         wall = statistics.median(run[0] for run in runs)
-        start = statistics.median(starts)
+        start = statistics.median(run[0] for run in starts)
         peak = max(run[1] for run in runs)
-        print(f"  dry runs: {', '.join(f'{run[0]:.2f}' for run in runs)} s; "
-              f"check: {', '.join(f'{s:.2f}' for s in starts)} s; {runs[-1][2]}", flush=True)
+        cpu = statistics.median(run[3] for run in runs) - statistics.median(
+            run[3] for run in starts)
+        print(f"  dry runs: {', '.join(f'{run[0]:.2f}' for run in runs)} s "
+              f"(CPU {', '.join(f'{run[3]:.2f}' for run in runs)} s); check: "
+              f"{', '.join(f'{run[0]:.2f}' for run in starts)} s (CPU "
+              f"{', '.join(f'{run[3]:.2f}' for run in starts)} s); {runs[-1][2]}; load "
+              f"average {os.getloadavg()[0]:.2f}", flush=True)
         per_reader, agree, sampled = reference_loop(args.sample, output)
         loop = per_reader * subscribers
         rows.append(f"| {subscribers:,} | {wall:.2f} | {start:.2f} | {wall - start:.2f} | "
-                    f"{peak:,.0f} | {loop:,.0f} | {loop / max(wall - start, 1e-9):,.0f}x | "
-                    f"{agree}/{sampled} |")
+                    f"{cpu:.2f} | {peak:,.0f} | {loop:,.0f} | "
+                    f"{loop / max(wall - start, 1e-9):,.0f}x | {agree}/{sampled} |")
     print()
     print(header)
     print("|" + "---|" * (header.count("|") - 1))

@@ -24,7 +24,7 @@ from digest.models import Delivery, DeliveryItem
 from subscriptions.models import Subscriber
 
 BATCH = 2000  # readers written per transaction
-MATCHED_AT_ONCE = 20_000  # readers ranked together (a few tens of MB of results)
+MATCHED_AT_ONCE = 50_000  # readers read and ranked together (a few tens of MB)
 NO_MATCHES = "no matches"
 
 

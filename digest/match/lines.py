@@ -15,7 +15,8 @@ from subscriptions.filters import FilterError, Query, parse_line
 
 EVERYTHING = 0  # the column of readers with no filters; line i is column i + 1
 REJECTED = -1  # the code of a stored line that no longer parses
-_UNSEEN = -2
+BLANK = -2  # the code of a blank line, which is no line (subscriptions.filters.typed_lines)
+_UNSEEN = -3
 
 
 class LineTable:
@@ -35,7 +36,8 @@ class LineTable:
         return None if code == REJECTED else code
 
     def codes(self, texts: list[str]) -> list[int]:
-        """Each line's column, or REJECTED: what column() says, a million lines at once."""
+        """Each line's column, REJECTED, or BLANK, a million lines at once: lines as typed,
+        each stripped (what column() says of the stripped line)."""
         codes = list(map(self._code_of_text.get, texts, itertools.repeat(_UNSEEN)))
         if _UNSEEN in codes:
             codes = [self._code(text) if code == _UNSEEN else code
@@ -45,7 +47,10 @@ class LineTable:
     def _code(self, text: str) -> int:
         code = self._code_of_text.get(text)
         if code is None:
-            code = self._code_of_text[text] = self._parsed(text)
+            stripped = text.strip()
+            code = self._code_of_text[text] = (
+                BLANK if not stripped else self._parsed(stripped) if stripped == text
+                else self._code(stripped))
         return code
 
     def _parsed(self, text: str) -> int:

@@ -4,6 +4,9 @@ edition share, so lines shared by many readers are parsed and evaluated once. Re
 as columns of plain values (ReaderRows), as the database hands them over, and are compiled
 with array operations, not reader by reader. Pure: no models, no settings."""
 
+import functools
+import itertools
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -12,8 +15,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy import sparse
 
-from digest.match.lines import EVERYTHING, LineTable
-from subscriptions.filters import Query
+from digest.match.lines import BLANK, EVERYTHING, LineTable
+from subscriptions.filters import Query, author_line, typed_lines
 
 
 class Reader(NamedTuple):
@@ -30,11 +33,11 @@ class Reader(NamedTuple):
 
 @dataclass
 class ReaderRows:
-    """Readers as columns: reader r's own lines are the next `line_counts[r]` of `lines`;
-    topics and papers sent before as (row, value) pairs."""
+    """Readers as columns: their own lines (as typed: stripped when compiled, and a blank
+    one is no line), topics and papers sent before as (row, value) pairs."""
 
     keys: list[int] = field(default_factory=list)
-    line_counts: list[int] = field(default_factory=list)
+    line_rows: list[int] | np.ndarray = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
     min_upvotes: list[int] = field(default_factory=list)
     limits: list[int] = field(default_factory=list)
@@ -46,7 +49,7 @@ class ReaderRows:
     def add(self, reader: Reader) -> None:
         row = len(self.keys)
         self.keys.append(reader.key)
-        self.line_counts.append(len(reader.lines))
+        self.line_rows += [row] * len(reader.lines)
         self.lines += reader.lines
         self.min_upvotes.append(reader.min_upvotes)
         self.limits.append(reader.limit)
@@ -57,9 +60,10 @@ class ReaderRows:
 
     def reader(self, row: int) -> Reader:
         """Row `row` as a Reader (for a look at one, or the per-reader reference loop)."""
-        start = sum(self.line_counts[:row])
         return Reader(
-            key=self.keys[row], lines=tuple(self.lines[start:start + self.line_counts[row]]),
+            key=self.keys[row],
+            lines=typed_lines(line for r, line in zip(self.line_rows, self.lines, strict=True)
+                              if r == row),
             topics=tuple(s for r, s in zip(self.topic_rows, self.topic_slugs, strict=True)
                          if r == row),
             min_upvotes=self.min_upvotes[row], limit=self.limits[row],
@@ -114,6 +118,43 @@ class CompiledReaders:
             sent_keys=self.sent_keys[kept][order])
 
 
+def stored_lines(interests: list[str], authors: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Readers' own lines from their stored interests and authors, a batch at a time: what
+    subscriptions.filters.reader_lines says of each, but lines as typed (compile_rows strips
+    them and skips blank ones). (each line's row, the lines)."""
+    line_counts, lines = _split_lines(interests)
+    followers = [row for row, followed in enumerate(authors) if followed]
+    name_counts, names = _split_lines([authors[row] for row in followers])
+    rows = np.concatenate([np.repeat(np.arange(len(interests)), line_counts),
+                           np.repeat(np.asarray(followers, dtype=np.int64), name_counts)])
+    return rows, lines + list(map(_author_line, names))
+
+
+# What str.splitlines breaks lines at, besides "\n".
+RARE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def _split_lines(texts: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Each text's lines (str.splitlines, give or take blank ones): how many, and all of
+    them one text after another. Texts broken only at "\n", as stored lines are, are split
+    all at once."""
+    joined = "\n".join(texts)
+    if RARE_BREAKS.search(joined) is None:
+        counts = np.fromiter(map(str.count, texts, itertools.repeat("\n")), dtype=np.int64,
+                             count=len(texts))
+        return counts + 1, joined.split("\n") if texts else []
+    split = list(map(str.splitlines, texts))
+    return np.fromiter(map(len, split), dtype=np.int64, count=len(texts)), list(
+        itertools.chain.from_iterable(split))
+
+
+@functools.lru_cache(maxsize=100_000)
+def _author_line(name: str) -> str:
+    """The line of an author followed, as typed ("" for a blank name, which is none)."""
+    name = name.strip()
+    return author_line(name) if name else ""
+
+
 def compile_readers(readers: Iterable[Reader], *, topics: Mapping[str, Sequence[str]],
                     table: LineTable | None = None) -> CompiledReaders:
     """Every reader's filters (own lines and their topics' lines) as one sparse matrix over
@@ -129,10 +170,9 @@ def compile_rows(rows: ReaderRows, *, topics: Mapping[str, Sequence[str]],
     """compile_readers for readers given as columns."""
     table = LineTable() if table is None else table
     readers = len(rows.keys)
-    line_counts = np.asarray(rows.line_counts, dtype=np.int64)
     codes = np.asarray(table.codes(rows.lines), dtype=np.int64)
-    line_rows = np.repeat(np.arange(readers), line_counts)
-    own = codes > EVERYTHING  # a column, not a line that no longer parses
+    line_rows = np.asarray(rows.line_rows, dtype=np.int64)
+    own = codes > EVERYTHING  # a column: not a blank line, nor one that no longer parses
     # A topic's lines, for each (reader, topic) pair.
     topic_columns = {slug: np.asarray(sorted({c for c in map(table.column, texts)
                                               if c is not None}), dtype=np.int64)
@@ -141,9 +181,10 @@ def compile_rows(rows: ReaderRows, *, topics: Mapping[str, Sequence[str]],
     per_pair = [topic_columns.get(slug, empty) for slug in rows.topic_slugs]
     pair_rows = np.repeat(np.asarray(rows.topic_rows, dtype=np.int64),
                           [len(columns) for columns in per_pair])
-    # No filters at all (no line and no topic): the edition's top papers.
+    # No filters at all (no line, blank ones aside, and no topic): the edition's top papers.
+    wrote = np.bincount(line_rows[codes != BLANK], minlength=readers) > 0
     chose = np.bincount(np.asarray(rows.topic_rows, dtype=np.int64), minlength=readers) > 0
-    everything = np.flatnonzero((line_counts == 0) & ~chose)
+    everything = np.flatnonzero(~wrote & ~chose)
     width = 1 + len(table.queries)
     cells = np.sort(np.concatenate([  # (row, column) pairs, by row
         line_rows[own] * width + codes[own],

@@ -9,9 +9,10 @@ from hypothesis import strategies as st
 
 from digest.devtools.reference_matcher import line_hits, rank_for_reader
 from digest.match.index import PaperDoc, PaperIndex
+from digest.match.lines import EVERYTHING
 from digest.match.matching import match
-from digest.match.readers import Reader, compile_readers
-from subscriptions.filters import FilterError, parse_line
+from digest.match.readers import Reader, ReaderRows, compile_readers, compile_rows, stored_lines
+from subscriptions.filters import FilterError, parse_line, reader_lines
 
 DAY = date(2026, 11, 20)
 PAPERS = [
@@ -210,6 +211,37 @@ def test_ranked_digests_agree_with_the_per_reader_loop(papers, readers, extra):
         assert [(key, json.loads(why)) for key, why in matches.items_json(row)] == [
             (paper.key, [{"line": w.line, "words": w.words} for w in paper.why])
             for paper in matches.ranked(row)]
+
+
+stored_interests = st.lists(
+    st.sampled_from(["agent", " LLMs ", "llm", "", "   ", "-robotics", "cat:cs.LG",
+                     '"language model" -robot*', "diffusion OR agent", "author:Hinton"]),
+    max_size=4).flatmap(lambda lines: st.sampled_from(["\n", "\r\n"]).map(
+        lambda end: end.join(lines)))
+stored_authors = st.lists(st.sampled_from(["Yann LeCun", " Ada Lovelace ", "", "Geoffrey Hinton",
+                                           'Ada "the" Lovelace']), max_size=2).map("\n".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(stored=st.lists(st.tuples(stored_interests, stored_authors), min_size=1, max_size=6))
+def test_readers_compiled_from_their_stored_text_have_the_lines_reader_lines_gives(stored):
+    interests, authors = map(list, zip(*stored, strict=True))
+    line_rows, lines = stored_lines(interests, authors)
+    readers = len(stored)
+    from_text = compile_rows(ReaderRows(keys=list(range(readers)), line_rows=line_rows,
+                                        lines=lines, min_upvotes=[0] * readers,
+                                        limits=[10] * readers), topics={})
+    one_by_one = compile_readers(
+        [Reader(key=n, lines=reader_lines(interests=i, authors=a))
+         for n, (i, a) in enumerate(stored)], topics={})
+
+    def filters(compiled, row):
+        columns = compiled.matrix.indices[compiled.matrix.indptr[row]:
+                                          compiled.matrix.indptr[row + 1]]
+        return EVERYTHING in columns, sorted(query.key for query in compiled.queries(row))
+
+    assert [filters(from_text, row) for row in range(readers)] == [
+        filters(one_by_one, row) for row in range(readers)]
 
 
 @settings(max_examples=300, deadline=None)
