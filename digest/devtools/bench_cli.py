@@ -179,15 +179,6 @@ def reference_loop(sample: int, output: Path) -> tuple[float, int, int]:
     return seconds, agree, len(readers)
 
 
-def line_mix(readers: list) -> str:
-    from digest.devtools.synthetic import line_mix as mix
-
-    distinct, kinds, phrase_share = mix(readers)
-    return (f"{distinct:,} distinct lines: " + ", ".join(f"{kind} {count:,}"
-                                                         for kind, count in kinds.items())
-            + f"; {phrase_share:.0%} of readers' lines hold a phrase")
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscribers", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -217,7 +208,7 @@ def main(argv=None) -> int:
     rows = []
     for subscribers in args.subscribers:
         readers = synthetic.readers(subscribers)
-        print(f"\nN = {subscribers:,}: {line_mix(readers)}", flush=True)
+        print(f"\nN = {subscribers:,}: {synthetic.line_mix(readers)}", flush=True)
         name = use_database(subscribers, args.sqlite)
         if not (args.keep and loaded(subscribers)):
             recreate_database(name, args.sqlite)

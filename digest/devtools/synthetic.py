@@ -208,9 +208,9 @@ def readers(count: int, *, seed: int = 2, limit: int = 20) -> list[Reader]:
     return result
 
 
-def line_mix(population: list[Reader]) -> tuple[int, dict[str, int], float]:
-    """(distinct lines by meaning, how many of them of each kind, the share of the readers'
-    lines that hold a phrase): what a benchmark prints beside its figures."""
+def line_mix(population: list[Reader]) -> str:
+    """What a benchmark prints beside its figures: the distinct lines (by meaning), how many
+    of each kind, and the share of the readers' lines that hold a phrase."""
     written: dict[str, int] = {}
     for reader in population:
         for line in reader.lines:
@@ -220,5 +220,7 @@ def line_mix(population: list[Reader]) -> tuple[int, dict[str, int], float]:
     for line in distinct.values():
         kinds[line_kind(line)] = kinds.get(line_kind(line), 0) + 1
     phrases = sum(count for line, count in written.items() if line_kind(line) == "phrase")
-    return len(distinct), dict(sorted(kinds.items(), key=lambda item: -item[1])), (
-        phrases / max(1, sum(written.values())))
+    return (f"{len(distinct):,} distinct lines: "
+            + ", ".join(f"{kind} {count:,}" for kind, count in
+                        sorted(kinds.items(), key=lambda item: -item[1]))
+            + f"; {phrases / max(1, sum(written.values())):.0%} of readers' lines hold a phrase")

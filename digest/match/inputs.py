@@ -9,7 +9,8 @@ from django.db import connections
 from django.db.models import Q, QuerySet
 
 from digest.match.index import PaperDoc
-from digest.match.readers import ReaderRows, stored_lines
+from digest.match.readers import ReaderRows
+from digest.match.stored import stored_lines
 from digest.models import DeliveryItem, Paper
 from subscriptions.models import Subscriber, Topic
 
@@ -52,6 +53,7 @@ def reader_batches(subscribers: QuerySet[Subscriber], *, paper_keys: Iterable[in
     readers after the last one read, then their topics and what they were sent, so memory
     stays flat however many readers there are."""
     paper_keys = list(paper_keys)
+    slugs = dict(Topic.objects.values_list("pk", "slug"))
     fields = ["pk", "email", "interests", "authors", "min_upvotes", "papers_per_email"]
     after = None
     while True:
@@ -60,17 +62,17 @@ def reader_batches(subscribers: QuerySet[Subscriber], *, paper_keys: Iterable[in
         if not batch:
             return
         keys, emails, interests, authors, min_upvotes, limits = map(list, zip(*batch, strict=True))
-        topic_rows, topic_slugs = _by_row(keys, Subscriber.topics.through.objects.filter(
+        topic_rows, topic_ids = _by_row(keys, Subscriber.topics.through.objects.filter(
             subscriber__gte=keys[0], subscriber__lte=keys[-1],
-        ).values_list("subscriber_id", "topic__slug"))
+        ).order_by("subscriber_id").values_list("subscriber_id", "topic_id"))
         sent_rows, sent_keys = _by_row(keys, DeliveryItem.objects.filter(
             delivery__subscriber__gte=keys[0], delivery__subscriber__lte=keys[-1],
             paper_id__in=paper_keys, delivery__status__in=["sending", "sent"],
-        ).values_list("delivery__subscriber_id", "paper_id"))
+        ).order_by("delivery__subscriber_id").values_list("delivery__subscriber_id", "paper_id"))
         line_rows, lines = stored_lines(interests, authors)
         yield emails, ReaderRows(
             keys=keys, line_rows=line_rows, lines=lines, min_upvotes=min_upvotes,
-            limits=limits, topic_rows=topic_rows, topic_slugs=topic_slugs,
+            limits=limits, topic_rows=topic_rows, topic_slugs=list(map(slugs.get, topic_ids)),
             sent_rows=sent_rows, sent_keys=sent_keys)
         after = keys[-1]
 
@@ -85,10 +87,11 @@ def _fetched(rows: QuerySet) -> list[tuple]:
 
 
 def _by_row(keys: list[int], pairs: QuerySet) -> tuple[list[int], list]:
-    """(row in `keys`, value) of the (reader id, value) pairs of these readers, by row (a
-    reader in the id range but not among them, say one not due, is left out)."""
-    found = sorted(_fetched(pairs))
-    ids = np.asarray([key for key, _ in found], dtype=np.int64)
+    """(row in `keys`, value) of the (reader id, value) pairs of these readers, ordered by
+    reader id (a reader in the id range but not among them, say one not due, is left
+    out)."""
+    found = _fetched(pairs)
+    ids = np.fromiter((key for key, _ in found), dtype=np.int64, count=len(found))
     rows = np.searchsorted(keys, ids)
     ours = np.flatnonzero(np.asarray(keys, dtype=np.int64)[np.minimum(rows, len(keys) - 1)]
                           == ids)

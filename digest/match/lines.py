@@ -23,7 +23,7 @@ class LineTable:
     def __init__(self):
         self.queries: list[Query] = []  # column c's line is queries[c - 1]
         self.rejected: dict[str, str] = {}  # line -> why it was skipped
-        self._code_of_text: dict[str, int] = {}  # a column, or REJECTED
+        self._code_of_text: dict[str, int] = {}  # a column, REJECTED or BLANK
         self._column_of_key: dict[tuple, int] = {}
         self._index: PaperIndex | None = None
         self._matched = self._titles = np.zeros((0, 1), dtype=np.uint64)
@@ -48,9 +48,13 @@ class LineTable:
         code = self._code_of_text.get(text)
         if code is None:
             stripped = text.strip()
-            code = self._code_of_text[text] = (
-                BLANK if not stripped else self._parsed(stripped) if stripped == text
-                else self._code(stripped))
+            if not stripped:
+                code = BLANK
+            elif stripped != text:
+                code = self._code(stripped)
+            else:
+                code = self._parsed(text)
+            self._code_of_text[text] = code
         return code
 
     def _parsed(self, text: str) -> int:

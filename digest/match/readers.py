@@ -1,12 +1,10 @@
 """Every reader's filters as one sparse matrix: a row per reader, a column per distinct line
 (their own lines and their topics'), the columns those of a LineTable that batches of an
 edition share, so lines shared by many readers are parsed and evaluated once. Readers come
-as columns of plain values (ReaderRows), as the database hands them over, and are compiled
-with array operations, not reader by reader. Pure: no models, no settings."""
+as columns of plain values (ReaderRows), as the database hands them over (their lines split
+by digest.match.stored), and are compiled with array operations, not reader by reader.
+Pure: no models, no settings."""
 
-import functools
-import itertools
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,7 +14,7 @@ import numpy as np
 from scipy import sparse
 
 from digest.match.lines import BLANK, EVERYTHING, LineTable
-from subscriptions.filters import Query, author_line, typed_lines
+from subscriptions.filters import Query, typed_lines
 
 
 class Reader(NamedTuple):
@@ -109,50 +107,13 @@ class CompiledReaders:
         """These rows only, in this order."""
         new_row = np.full(len(self.keys), -1, dtype=np.int64)
         new_row[rows] = np.arange(len(rows))
-        kept = new_row[self.sent_rows] >= 0
-        order = np.argsort(new_row[self.sent_rows][kept], kind="stable")
+        sent_rows = new_row[self.sent_rows]
+        kept = np.flatnonzero(sent_rows >= 0)
+        kept = kept[np.argsort(sent_rows[kept], kind="stable")]
         return CompiledReaders(
             keys=self.keys[rows], matrix=self.matrix[rows], table=self.table,
             min_upvotes=self.min_upvotes[rows], limits=self.limits[rows],
-            sent_rows=new_row[self.sent_rows][kept][order],
-            sent_keys=self.sent_keys[kept][order])
-
-
-def stored_lines(interests: list[str], authors: list[str]) -> tuple[np.ndarray, list[str]]:
-    """Readers' own lines from their stored interests and authors, a batch at a time: what
-    subscriptions.filters.reader_lines says of each, but lines as typed (compile_rows strips
-    them and skips blank ones). (each line's row, the lines)."""
-    line_counts, lines = _split_lines(interests)
-    followers = [row for row, followed in enumerate(authors) if followed]
-    name_counts, names = _split_lines([authors[row] for row in followers])
-    rows = np.concatenate([np.repeat(np.arange(len(interests)), line_counts),
-                           np.repeat(np.asarray(followers, dtype=np.int64), name_counts)])
-    return rows, lines + list(map(_author_line, names))
-
-
-# What str.splitlines breaks lines at, besides "\n".
-RARE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-
-
-def _split_lines(texts: list[str]) -> tuple[np.ndarray, list[str]]:
-    """Each text's lines (str.splitlines, give or take blank ones): how many, and all of
-    them one text after another. Texts broken only at "\n", as stored lines are, are split
-    all at once."""
-    joined = "\n".join(texts)
-    if RARE_BREAKS.search(joined) is None:
-        counts = np.fromiter(map(str.count, texts, itertools.repeat("\n")), dtype=np.int64,
-                             count=len(texts))
-        return counts + 1, joined.split("\n") if texts else []
-    split = list(map(str.splitlines, texts))
-    return np.fromiter(map(len, split), dtype=np.int64, count=len(texts)), list(
-        itertools.chain.from_iterable(split))
-
-
-@functools.lru_cache(maxsize=100_000)
-def _author_line(name: str) -> str:
-    """The line of an author followed, as typed ("" for a blank name, which is none)."""
-    name = name.strip()
-    return author_line(name) if name else ""
+            sent_rows=sent_rows[kept], sent_keys=self.sent_keys[kept])
 
 
 def compile_readers(readers: Iterable[Reader], *, topics: Mapping[str, Sequence[str]],

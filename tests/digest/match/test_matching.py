@@ -11,7 +11,8 @@ from digest.devtools.reference_matcher import line_hits, rank_for_reader
 from digest.match.index import PaperDoc, PaperIndex
 from digest.match.lines import EVERYTHING
 from digest.match.matching import match
-from digest.match.readers import Reader, ReaderRows, compile_readers, compile_rows, stored_lines
+from digest.match.readers import Reader, ReaderRows, compile_readers, compile_rows
+from digest.match.stored import stored_lines
 from subscriptions.filters import FilterError, parse_line, reader_lines
 
 DAY = date(2026, 11, 20)
