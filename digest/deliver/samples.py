@@ -8,7 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from digest.deliver.render import Digest, Renderer, digest_for_browser
-from digest.editions.build import edition_matches
+from digest.editions.build import edition_batches
 from digest.learn.digests import items_with_learning
 from digest.models import Paper
 from subscriptions.emails import message_build
@@ -20,9 +20,9 @@ def digest_for_subscriber(*, subscriber: Subscriber, edition: date, browser_url:
     """The digest this subscriber would get in edition `edition`, without writing a row;
     None when there is nothing new for them."""
     same = Subscriber.objects.filter(pk=subscriber.pk)
-    [(_, matches)] = edition_matches(edition=edition, subscribers=same,
-                                     frequencies=[subscriber.frequency])
-    chosen = items_with_learning(matches, edition=edition)[subscriber.pk]
+    [batch] = edition_batches(edition=edition, subscribers=same,
+                              frequencies=[subscriber.frequency])
+    chosen = items_with_learning(batch.matches, edition=edition)[subscriber.pk]
     if not chosen:
         return None
     papers = Paper.objects.in_bulk([key for key, _ in chosen])

@@ -2,9 +2,9 @@
 
     python -m digest.devtools.bench_matching --subscribers 1000000 --papers 1000
 
-Prints one table row per population size. The per-reader loop runs on a sample of readers
-and is scaled up linearly (said so in the table); the same sample checks that both give
-the same digests.
+Prints one table row per population size, and the mix of the readers' distinct lines. The
+per-reader loop runs on a sample of readers and is scaled up linearly (said so in the
+table); the same sample checks that both give the same digests.
 """
 
 import argparse
@@ -49,6 +49,7 @@ def run(subscribers: int, papers: int, sample: int) -> dict:
     disagreements = sum(matches.paper_keys(row) != want
                         for row, want in zip(sampled, expected, strict=True))
     return {
+        "mix": synthetic.line_mix(population),
         "subscribers": subscribers, "papers": papers, "lines": len(compiled.lines),
         "compile": compile_seconds, "match": match_seconds,
         "peak": peak_mb(), "input": before, "delivered": delivered,
@@ -71,14 +72,19 @@ def main(argv=None) -> int:
               "sample agrees |")
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
+    mixes = []
     for subscribers in args.subscribers:
         row = run(subscribers, args.papers, args.sample)
+        mixes.append(f"{subscribers:,} readers: {row['mix']}")
         speedup = row["loop"] / (row["compile"] + row["match"])
         print(f"| {row['subscribers']:,} | {row['papers']:,} | {row['lines']:,} | "
               f"{row['compile']:.2f} | {row['match']:.2f} | {row['peak']:,.0f} "
               f"({row['input']:,.0f}) | {row['delivered']:,} | {row['loop']:,.0f} | "
               f"{speedup:,.0f}x | {row['sample'] - row['disagree']}/{row['sample']} |",
               flush=True)
+    print("\nDistinct lines (by meaning) and their kinds (a line is counted once, under its "
+          "most costly term):")
+    print("\n".join(mixes))
     return 0
 
 

@@ -6,11 +6,14 @@ Zipf-like from a catalogue of terms, phrases, prefixes, field terms and exclusio
 with topics, a few with no filters at all. Seeded: the same arguments give the same data.
 """
 
+import itertools
 import random
+import re
 from datetime import date, timedelta
 
 from digest.match.index import PaperDoc
 from digest.match.readers import Reader
+from subscriptions.filters import author_line, parse_line
 
 TERMS = """
 learning model models training data neural network networks language transformer attention
@@ -91,18 +94,84 @@ def papers(count: int, *, seed: int = 1, first_day: date = date(2026, 11, 16)) -
     return result
 
 
-def line_catalogue(*, seed: int = 1) -> list[str]:
-    """About 600 distinct lines, most popular first."""
+FOLLOWED = 0.15  # readers who follow an author or two (their author:"..." lines)
+
+
+def phrases_of_papers(*, seed: int = 1, count: int = 400) -> list[str]:
+    """Pairs and triples of adjacent words that the papers really contain (none of them
+    filler), so quoted phrases match as readers' phrases do, now and then."""
+    filler = set(FILLER.split())
+    found: dict[str, None] = {}
+    for paper in papers(200, seed=seed):
+        words = re.findall(r"[^ .]+", f"{paper.title} {paper.abstract}".lower())
+        for size in (2, 2, 3):
+            for start in range(len(words) - size + 1):
+                run = words[start:start + size]
+                if not filler.intersection(run):
+                    found.setdefault(" ".join(run))
+    return list(found)[:count]
+
+
+def line_catalogue(*, seed: int = 1, size: int = 4_000) -> list[str]:
+    """Distinct lines as researchers write them, most popular first: about half hold a
+    phrase (quoted, or a hyphenated word such as self-supervised), the others words,
+    prefixes, exclusions, OR, title:, author: and cat: terms, all drawn from the papers'
+    own vocabulary."""
     rng = random.Random(seed)
-    broad = ["learning", "model", "neural network", "data", "training", "LLMs"]
-    lines = broad + [f'"{p}"' for p in PHRASES] + TERMS
-    lines += [f"title:{t}" for t in TERMS[:60]] + [f"{t[:5]}*" for t in TERMS[:40]]
-    lines += [f"cat:{c}" for c in CATEGORIES]
-    lines += [f"author:{last}" for last in LAST]
-    lines += [f"{rng.choice(TERMS)} {rng.choice(TERMS)}" for _ in range(150)]
-    lines += [f'{rng.choice(TERMS)} -{rng.choice(TERMS)}' for _ in range(60)]
-    lines += [f'"{rng.choice(PHRASES)}" -"{rng.choice(PHRASES)}"' for _ in range(40)]
-    return list(dict.fromkeys(lines))
+    broad = ['"language model"', "LLMs", '"reinforcement learning"', "diffusion",
+             '"diffusion model"', "learning", "agents"]
+    quoted = [f'"{p}"' for p in PHRASES + phrases_of_papers(seed=seed)]
+    hyphenated = [t for t in TERMS if "-" in t]
+    plain = [t for t in TERMS if "-" not in t]
+
+    def word() -> str:
+        return rng.choice(plain)
+
+    def phrase() -> str:
+        return rng.choice(quoted) if rng.random() < 0.8 else rng.choice(hyphenated)
+
+    def prefix() -> str:
+        stem = rng.choice(plain)
+        return f"{stem[:max(3, len(stem) - rng.randint(1, 4))]}*"
+
+    def author() -> str:
+        last = rng.choice(LAST)
+        return f"author:{last}" if rng.random() < 0.4 else f'author:"{rng.choice(FIRST)} {last}"'
+
+    kinds = [  # (share of the catalogue, how to write one)
+        (0.16, lambda: phrase()),
+        (0.16, lambda: f"{phrase()} {word()}"),
+        (0.08, lambda: f"{phrase()} -{rng.choice([word(), phrase()])}"),
+        (0.06, lambda: f"{word()} OR {phrase()} {word()}"),
+        (0.05, lambda: f"title:{phrase()}"),
+        (0.05, lambda: f"{phrase()} cat:{rng.choice(CATEGORIES)}"),
+        (0.10, lambda: f"{word()} {word()}"),
+        (0.04, lambda: word()),
+        (0.06, lambda: prefix() if rng.random() < 0.5 else f"{prefix()} {word()}"),
+        (0.06, lambda: f"{word()} -{word()}"),
+        (0.02, lambda: f"{word()} OR {word()}"),
+        (0.03, lambda: f"title:{word()}"),
+        (0.05, lambda: author()),
+        (0.03, lambda: f"cat:{rng.choice(CATEGORIES)}" if rng.random() < 0.3
+         else f"{word()} cat:{rng.choice(CATEGORIES)}"),
+    ]
+    shares = [share for share, _ in kinds]
+    lines = dict.fromkeys(broad)
+    while len(lines) < size:
+        _, write = rng.choices(kinds, shares)[0]
+        lines.setdefault(write())
+    return list(lines)
+
+
+def line_kind(line: str) -> str:
+    """What a benchmark reports of a line: its most costly kind of term."""
+    if '"' in re.sub(r'author:"[^"]*"', "", line) or re.search(r"\w-\w", line):
+        return "phrase"
+    for kind, pattern in (("prefix", r"\*"), ("exclusion", r"(^| )-"), ("author", "author:"),
+                          ("category", "cat:")):
+        if re.search(pattern, line):
+            return kind
+    return "words"
 
 
 TOPICS = {
@@ -116,9 +185,11 @@ TOPICS = {
 
 
 def readers(count: int, *, seed: int = 2, limit: int = 20) -> list[Reader]:
+    """Readers with 1-5 lines drawn Zipf-like from the catalogue, some following an author
+    or two, some with topics, a few with no filters at all."""
     rng = random.Random(seed)
     catalogue = line_catalogue(seed=seed)
-    weights = zipf_weights(len(catalogue))
+    cumulative = list(itertools.accumulate(zipf_weights(len(catalogue))))
     topic_names = list(TOPICS)
     result = []
     for key in range(1, count + 1):
@@ -126,8 +197,30 @@ def readers(count: int, *, seed: int = 2, limit: int = 20) -> list[Reader]:
         if roll < 0.05:  # no filters: the day's top papers
             lines, topics = (), ()
         else:
-            lines = tuple(dict.fromkeys(rng.choices(catalogue, weights, k=rng.randint(1, 5))))
+            drawn = rng.choices(catalogue, cum_weights=cumulative, k=rng.randint(1, 5))
+            if rng.random() < FOLLOWED:
+                drawn += [author_line(f"{rng.choice(FIRST)} {rng.choice(LAST)}")
+                          for _ in range(rng.randint(1, 2))]
+            lines = tuple(dict.fromkeys(drawn))
             topics = tuple(rng.sample(topic_names, rng.randint(1, 2))) if roll < 0.35 else ()
         result.append(Reader(key=key, lines=lines, topics=topics, limit=limit,
                              min_upvotes=rng.choice((0, 0, 0, 0, 1, 5))))
     return result
+
+
+def line_mix(population: list[Reader]) -> str:
+    """What a benchmark prints beside its figures: the distinct lines (by meaning), how many
+    of each kind, and the share of the readers' lines that hold a phrase."""
+    written: dict[str, int] = {}
+    for reader in population:
+        for line in reader.lines:
+            written[line] = written.get(line, 0) + 1
+    distinct = {parse_line(line).key: line for line in written}
+    kinds: dict[str, int] = {}
+    for line in distinct.values():
+        kinds[line_kind(line)] = kinds.get(line_kind(line), 0) + 1
+    phrases = sum(count for line, count in written.items() if line_kind(line) == "phrase")
+    return (f"{len(distinct):,} distinct lines: "
+            + ", ".join(f"{kind} {count:,}" for kind, count in
+                        sorted(kinds.items(), key=lambda item: -item[1]))
+            + f"; {phrases / max(1, sum(written.values())):.0%} of readers' lines hold a phrase")

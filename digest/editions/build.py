@@ -1,6 +1,6 @@
-"""Building an edition: its readers matched against its papers in batches, and one Delivery
-row per reader (with the papers chosen, and why) written once, whatever runs it twice.
-A paper a reader was sent before is never chosen again."""
+"""Building an edition: its readers streamed in one pass and matched against its papers in
+large batches, and one Delivery row per reader (with the papers chosen, and why) written
+once, whatever runs it twice. A paper a reader was sent before is never chosen again."""
 
 import json
 import time
@@ -8,20 +8,23 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 from django.db import connection, transaction
 from django.db.models import Count, Max, QuerySet
 
 from digest.editions.due import edition_window, frequencies_due
 from digest.learn.digests import items_with_learning
 from digest.match.index import PaperIndex
-from digest.match.inputs import paper_docs, papers_between, readers_for, topic_lines
+from digest.match.inputs import paper_docs, papers_between, reader_batches, topic_lines
+from digest.match.lines import LineTable
 from digest.match.matching import Matches, match
-from digest.match.readers import compile_readers
+from digest.match.readers import compile_rows
 from digest.memo import BoundedCache
 from digest.models import Delivery, DeliveryItem
 from subscriptions.models import Subscriber
 
 BATCH = 2000  # readers written per transaction
+MATCHED_AT_ONCE = 50_000  # readers read and ranked together (a few tens of MB)
 NO_MATCHES = "no matches"
 
 
@@ -42,31 +45,41 @@ class Built:
         self.write_s += other.write_s
 
 
-def edition_matches(*, edition: date, subscribers: QuerySet[Subscriber],
-                    frequencies: list[str] | None = None) -> Iterator[tuple[str, Matches]]:
-    """(frequency, matches) for these subscribers' edition, a batch of readers at a time."""
+@dataclass
+class EditionBatch:
+    """Some of an edition's readers (in id order) and what the matcher chose for them."""
+
+    frequency: str
+    matches: Matches
+    emails: list[str]  # row by row
+
+
+def edition_batches(*, edition: date, subscribers: QuerySet[Subscriber],
+                    frequencies: list[str] | None = None,
+                    size: int = MATCHED_AT_ONCE) -> Iterator[EditionBatch]:
+    """These subscribers' edition, `size` readers at a time, from one pass over them."""
     topics = topic_lines()
     for frequency in frequencies or frequencies_due(edition):
         since, until = edition_window(edition=edition, frequency=frequency)
-        index = paper_index(since=since, until=until)
-        ids = list(subscribers.filter(frequency=frequency).values_list("pk", flat=True))
-        for start in range(0, len(ids), BATCH):
-            batch = Subscriber.objects.filter(pk__in=ids[start:start + BATCH])
-            readers = readers_for(batch, paper_keys=[p.key for p in index.papers])
-            yield frequency, match(compile_readers(readers, topics=topics), index)
+        index, table = edition_lines(since=since, until=until)
+        for emails, rows in reader_batches(subscribers.filter(frequency=frequency),
+                                           paper_keys=[paper.key for paper in index.papers],
+                                           size=size):
+            readers = compile_rows(rows, topics=topics, table=table)
+            yield EditionBatch(frequency, match(readers, index), emails)
 
 
-# The edition's index, per process: a worker's build tasks (2,000 readers each) share it and
-# what it has learned (each line's papers, each reason). Rebuilt when a paper of the window
+# The edition's index and its lines, per process: a worker's build tasks share them and what
+# they have learned (each line's papers, each reason). Rebuilt when a paper of the window
 # is added, removed or changed (every change moves updated_at).
-_INDEXES: BoundedCache[PaperIndex] = BoundedCache(4)  # Mondays: a daily and a weekly window
+_EDITIONS: BoundedCache[tuple[PaperIndex, LineTable]] = BoundedCache(4)  # Mondays: 2 windows
 
 
-def paper_index(*, since: date, until: date) -> PaperIndex:
+def edition_lines(*, since: date, until: date) -> tuple[PaperIndex, LineTable]:
     papers = papers_between(since=since, until=until)
     state = papers.aggregate(count=Count("pk"), changed=Max("updated_at"))
     key = (since, until, state["count"], state["changed"])
-    return _INDEXES.remember(key, lambda: PaperIndex(paper_docs(papers)))
+    return _EDITIONS.remember(key, lambda: (PaperIndex(paper_docs(papers)), LineTable()))
 
 
 def deliveries_build(*, edition: date, subscribers: QuerySet[Subscriber],
@@ -77,14 +90,16 @@ def deliveries_build(*, edition: date, subscribers: QuerySet[Subscriber],
     starts while later batches are still being built."""
     built = Built(to_send=[])
     started = time.perf_counter()
-    for frequency, matches in edition_matches(edition=edition, subscribers=subscribers):
+    for batch in edition_batches(edition=edition, subscribers=subscribers):
         built.match_s += time.perf_counter() - started
-        started = time.perf_counter()
-        batch = _write(edition, frequency, matches)
-        built.write_s += time.perf_counter() - started
-        built.add(batch)
-        if on_batch:
-            on_batch(batch.to_send)
+        for start in range(0, len(batch.emails), BATCH):
+            started = time.perf_counter()
+            rows = np.arange(start, min(start + BATCH, len(batch.emails)))
+            written = _write(edition, batch.frequency, batch.matches.take(rows))
+            built.write_s += time.perf_counter() - started
+            built.add(written)
+            if on_batch:
+                on_batch(written.to_send)
         started = time.perf_counter()
     return built
 

@@ -1,16 +1,19 @@
 """An edition's papers, indexed for the filter language: per-field inverted indexes of
 words and stems, with each paper's position its rank in tie-break order (most upvotes, then
-newest). Evaluates a term or a whole line as a bitset of papers, once per distinct line, and
+newest), and where each word stands (digest.match.phrases) so a phrase is a few array
+lookups. Evaluates a term or a whole line as a bitset of papers, once per distinct line, and
 says which words of a paper a line matched ("why this paper"). Pure: no models, no settings.
 """
 
 import bisect
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
+
+from digest.match.phrases import Positions
 from digest.memo import BoundedCache
 from subscriptions.filters import ANY, Query, Term, tokenize
 
@@ -24,7 +27,8 @@ FIELDS_OF = {ANY: ("title", "abstract", "keywords"), "title": ("title",),
 WHY_KEPT = 100_000
 # What a step of work is worth, for callers that bound it (the live preview): a word of a
 # prefix's range (an OR of a bitset) or a token scanned for an explanation is one step; a
-# paper's field searched for a phrase (a regular expression, in C) is a few.
+# phrase is charged a few per paper holding all its words (what a regular expression over
+# those papers cost before word positions answered phrases: a bound that errs high).
 PHRASE_SEARCH_STEPS = 4
 
 
@@ -64,13 +68,6 @@ class PaperDoc:
     day: date | None = None
 
 
-def iter_bits(bits: int):
-    while bits:
-        low = bits & -bits
-        yield low.bit_length() - 1
-        bits ^= low
-
-
 class PaperIndex:
     def __init__(self, papers: Iterable[PaperDoc], *, kept: int | None = None):
         """`kept` bounds the line and term results kept (None: all, as a run's index does)."""
@@ -82,10 +79,6 @@ class PaperIndex:
         self.segments: dict[str, list[list[list[tuple[str, str]]]]] = {
             name: [] for name in ("title", "abstract", "keywords", "authors")}
         self.stem_bits: dict[str, dict[str, int]] = {name: {} for name in self.segments}
-        # field -> per paper, its segments' words as one string, " a b | c d ": a phrase is
-        # a regular expression searched in C, and "|" keeps it from spanning two segments.
-        self.word_texts: dict[str, list[str]] = {name: [] for name in self.segments}
-        self.words_of_stem: dict[str, dict[str, set[str]]] = {name: {} for name in self.segments}
         self.token_counts: dict[str, list[int]] = {name: [] for name in self.segments}
         self.word_bits: dict[str, dict[str, int]] = {name: {} for name in self.segments}
         self.category_bits: dict[str, int] = {}
@@ -96,18 +89,19 @@ class PaperIndex:
             for name, segments in texts.items():
                 tokenized = [tokenize(text) for text in segments if text]
                 self.segments[name].append(tokenized)
-                self.word_texts[name].append(
-                    " " + " | ".join(" ".join(w for w, _ in segment) for segment in tokenized)
-                    + " ")
                 self.token_counts[name].append(sum(map(len, tokenized)))
                 stems, words = self.stem_bits[name], self.word_bits[name]
                 for lowered, stemmed in {token for segment in tokenized for token in segment}:
                     stems[stemmed] = stems.get(stemmed, 0) | bit
                     words[lowered] = words.get(lowered, 0) | bit
-                    self.words_of_stem[name].setdefault(stemmed, set()).add(lowered)
             for category in {c.lower() for c in paper.categories}:
                 self.category_bits[category] = self.category_bits.get(category, 0) | bit
         self.sorted_words = {name: sorted(words) for name, words in self.word_bits.items()}
+        self._positions: dict[str, Positions] = {}  # made for a field's first phrase
+        self._upvoted: dict[int, int] = {}  # minimum upvotes -> papers with as many
+        self._key_positions = np.argsort([paper.key for paper in self.papers])
+        self._sorted_keys = np.asarray([paper.key for paper in self.papers],
+                                       dtype=np.int64)[self._key_positions]
         self._term_cache: BoundedCache[tuple[int, int]] = BoundedCache(kept)
         self._line_cache: BoundedCache[tuple[int, int]] = BoundedCache(kept)
         self._words_cache: BoundedCache[list[str]] = BoundedCache(WHY_KEPT)
@@ -116,22 +110,39 @@ class PaperIndex:
     def __len__(self) -> int:
         return len(self.papers)
 
+    def positions_of(self, keys: np.ndarray) -> np.ndarray:
+        """Each paper key's position in the index, or -1 for a paper not in it."""
+        if not self.papers:
+            return np.full(len(keys), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self._sorted_keys, keys), len(self.papers) - 1)
+        return np.where(self._sorted_keys[at] == keys, self._key_positions[at], -1)
+
+    def upvoted_bits(self, threshold: int) -> int:
+        """The papers with at least `threshold` upvotes."""
+        found = self._upvoted.get(threshold)
+        if found is None:
+            found = self._upvoted[threshold] = sum(
+                1 << i for i, paper in enumerate(self.papers) if paper.upvotes >= threshold)
+        return found
+
     # --- evaluation -------------------------------------------------------------------
 
     def _slot_bits(self, name: str, slot: tuple[str, str], budget: Budget | None) -> int:
         kind, value = slot
         if kind == "stem":
             return self.stem_bits[name].get(value, 0)
-        words = self.sorted_words[name]
-        start = bisect.bisect_left(words, value)
-        if budget is not None:  # the words the prefix covers, each an OR of a bitset
-            budget.spend(bisect.bisect_left(words, value + "\U0010ffff", start) - start)
         bits = 0
-        for k in range(start, len(words)):
-            if not words[k].startswith(value):
-                break
-            bits |= self.word_bits[name][words[k]]
+        for word in self._prefix_words(name, value, budget):
+            bits |= self.word_bits[name][word]
         return bits
+
+    def _prefix_words(self, name: str, prefix: str, budget: Budget | None) -> list[str]:
+        """The field's words that start with `prefix` (each a step of the budget)."""
+        words = self.sorted_words[name]
+        start = bisect.bisect_left(words, prefix)
+        end = bisect.bisect_left(words, prefix + "\U0010ffff", start)
+        spend(budget, end - start)
+        return words[start:end]
 
     def _in_field(self, name: str, slots: tuple[tuple[str, str], ...],
                   budget: Budget | None) -> int:
@@ -143,18 +154,11 @@ class PaperIndex:
         if len(slots) == 1:
             return candidates
         spend(budget, candidates.bit_count() * PHRASE_SEARCH_STEPS)
-        phrase, texts, found = self._phrase_pattern(name, slots), self.word_texts[name], 0
-        for i in iter_bits(candidates):
-            if phrase.search(texts[i]):
-                found |= 1 << i
-        return found
-
-    def _phrase_pattern(self, name: str, slots: tuple[tuple[str, str], ...]) -> re.Pattern:
-        """Adjacent words matching the slots: a stem slot is any of the field's words with
-        that stem, a prefix slot any word that starts with it."""
-        parts = [f"(?:{'|'.join(map(re.escape, sorted(self.words_of_stem[name][value])))})"
-                 if kind == "stem" else f"{re.escape(value)}[^ ]*" for kind, value in slots]
-        return re.compile(f" {' '.join(parts)} ")
+        if name not in self._positions:
+            self._positions[name] = Positions(self.segments[name])
+        return self._positions[name].phrase_bits(
+            [slot if slot[0] == "stem" else ("words", self._prefix_words(name, slot[1], None))
+             for slot in slots])
 
     def term_bits(self, term: Term, budget: Budget | None = None) -> tuple[int, int]:
         """(papers the term matches, papers where it matches in the title)."""

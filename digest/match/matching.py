@@ -6,9 +6,11 @@ Pure: no models, no settings. Three steps, each done once per run however many r
    inverted indexes, with the papers in tie-break order (most upvotes, then newest), so a
    paper's position is its rank.
 2. `compile_readers` (digest.match.readers) turns every reader's lines (their own and their
-   topics') into a sparse reader x column matrix, where a column is a distinct line or
-   "everything". Identical lines shared by many readers are one column, evaluated once.
-3. `match` (here) evaluates each distinct line against the index (a bitset of papers per
+   topics') into a sparse reader x column matrix, where a column is a distinct line of a
+   `LineTable` (digest.match.lines) or "everything". Identical lines shared by many readers
+   are one column; batches of an edition share the table, so each is parsed and evaluated
+   once per edition.
+3. `match` (here) has the table evaluate the lines it has not yet (a bitset of papers per
    line) and ranks every reader's papers over those bitsets (`digest.match.topk`).
    Explanations ("why this paper") are computed only for the papers a caller asks about.
 
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from digest.match.index import Budget, PaperIndex, spend
-from digest.match.readers import EVERYTHING, CompiledReaders, Reader, compile_readers
+from digest.match.readers import CompiledReaders, Reader, compile_readers
 from digest.match.topk import TITLE_LEVEL, Ranked, rank_group, words_of
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,12 @@ class Matches:
     counts: np.ndarray
     positions: np.ndarray  # paper positions in the index
     levels: np.ndarray  # title_hit * 128 + matched line count
+
+    def take(self, rows: np.ndarray) -> "Matches":
+        """These rows' matches only (a batch's slice to write, its readers with learning)."""
+        return Matches(readers=self.readers.take(rows), index=self.index,
+                       starts=self.starts[rows], counts=self.counts[rows],
+                       positions=self.positions, levels=self.levels)
 
     def _span(self, row: int) -> slice:
         return slice(int(self.starts[row]), int(self.starts[row] + self.counts[row]))
@@ -91,26 +99,12 @@ class Matches:
         return items
 
 
-def line_tables(readers: CompiledReaders, index: PaperIndex, words: int,
-                budget: Budget | None = None):
-    """(columns x words) bitsets: papers each column matches, and where it hits the title."""
-    lines = np.zeros((1 + len(readers.lines), words), dtype=np.uint64)
-    titles = np.zeros_like(lines)
-    lines[EVERYTHING] = words_of(index.all_bits, words)
-    for column, query in enumerate(readers.lines, start=1):
-        matched, title = index.line_bits(query, budget)
-        lines[column] = words_of(matched, words)
-        titles[column] = words_of(title, words)
-    return lines, titles
-
-
 def valid_papers(readers: CompiledReaders, index: PaperIndex, words: int):
     """Per reader, an index into a table of paper bitsets they may get (by minimum upvotes)."""
     thresholds, which = np.unique(readers.min_upvotes, return_inverse=True)
     table = np.zeros((len(thresholds), words), dtype=np.uint64)
     for k, threshold in enumerate(thresholds):
-        bits = sum(1 << i for i, paper in enumerate(index.papers) if paper.upvotes >= threshold)
-        table[k] = words_of(bits, words)
+        table[k] = words_of(index.upvoted_bits(int(threshold)), words)
     return table, which
 
 
@@ -120,20 +114,21 @@ def match(readers: CompiledReaders, index: PaperIndex, *, threads: int = 2,
     together in chunks; numpy releases the GIL, so chunks run on `threads` cores. With a
     budget, evaluating the lines is charged to it (TooMuchWork when spent)."""
     words = max(1, (len(index) + 63) // 64)
-    lines, titles = line_tables(readers, index, words, budget)
+    lines, titles = readers.table.rows(index, budget)
     valid_table, valid_of = valid_papers(readers, index, words)
     matrix = readers.matrix
     line_counts = np.diff(matrix.indptr)
+    sent_rows, sent_positions = readers.sent_rows, index.positions_of(readers.sent_keys)
 
     def rank_chunk(rows: np.ndarray) -> tuple[np.ndarray, Ranked, np.ndarray]:
         m = int(line_counts[rows[0]])
         columns = matrix.indices[matrix.indptr[rows][:, None] + np.arange(m)]
         valid = valid_table[valid_of[rows]]
-        for local in np.flatnonzero(np.isin(rows, list(readers.sent))):
-            for key in readers.sent[int(rows[local])]:
-                if key in index.position:  # a paper already sent is never sent again
-                    position = index.position[key]
-                    valid[local, position // 64] &= ~np.uint64(1 << position % 64)
+        # A paper already sent is never sent again: off in the reader's valid papers.
+        local = np.minimum(np.searchsorted(rows, sent_rows), len(rows) - 1)
+        off = (rows[local] == sent_rows) & (sent_positions >= 0)
+        np.bitwise_and.at(valid, (local[off], sent_positions[off] // 64),
+                          ~(np.uint64(1) << (sent_positions[off] % 64).astype(np.uint64)))
         ranked = rank_group(lines, titles, columns, valid, readers.limits[rows])
         row_starts = np.cumsum(ranked.taken) - ranked.taken
         order = np.empty(int(ranked.taken.sum()), dtype=np.int64)

@@ -30,25 +30,34 @@ def words_of(bits: int, words: int) -> np.ndarray:
     return np.frombuffer(bits.to_bytes(words * 8, "little"), dtype=np.uint64)
 
 
-def keep_lowest(masks: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """Each row of uint8 `masks` with only its lowest `keep[row]` set bits."""
-    before = np.cumsum(np.bitwise_count(masks), axis=1, dtype=np.int32)
-    before -= np.bitwise_count(masks)  # set bits in the bytes below this one
-    wanted = np.clip(keep[:, None] - before, 0, 8)
-    return KEEP_LOWEST[masks, wanted]
+def keep_lowest(words: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Each row of uint64 `words` with only its lowest `keep[row]` set bits: whole words
+    below the cut, none above, and the one word the cut falls in trimmed byte by byte."""
+    counts = np.bitwise_count(words).astype(np.int32)
+    wanted = keep[:, None] - (np.cumsum(counts, axis=1) - counts)  # bits still wanted
+    kept = np.where(wanted >= counts, words, np.uint64(0))
+    rows, cut = np.nonzero((wanted > 0) & (wanted < counts))
+    octets = words[rows, cut].view(np.uint8).reshape(-1, 8)
+    octet_counts = np.bitwise_count(octets).astype(np.int32)
+    before = np.cumsum(octet_counts, axis=1) - octet_counts
+    trimmed = KEEP_LOWEST[octets, np.clip(wanted[rows, cut][:, None] - before, 0, 8)]
+    kept[rows, cut] = trimmed.view(np.uint64).ravel()
+    return kept
 
 
-def set_bits(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(row, position) of every set bit of uint8 `masks`, by row, then position."""
-    rows, byte_index = np.nonzero(masks)
-    values = masks[rows, byte_index]
+def set_bits(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, position) of every set bit of uint64 `words`, by row, then position: the
+    nonzero words, then their nonzero bytes, then those bytes' bits."""
+    rows, word_index = np.nonzero(words)
+    octets = words[rows, word_index].view(np.uint8).reshape(-1, 8)
+    found, byte_index = np.nonzero(octets)
+    values = octets[found, byte_index]
     counts = np.bitwise_count(values).astype(np.int64)
-    total = int(counts.sum())
     first = np.repeat(np.cumsum(counts) - counts, counts)
-    nth = np.arange(total) - first
-    repeated = np.repeat(values, counts)
-    positions = np.repeat(byte_index.astype(np.int64) * 8, counts) + BIT_OFFSETS[repeated, nth]
-    return np.repeat(rows, counts), positions
+    nth = np.arange(len(first)) - first
+    base = word_index[found] * 64 + byte_index * 8
+    positions = np.repeat(base, counts) + BIT_OFFSETS[np.repeat(values, counts), nth]
+    return np.repeat(rows[found], counts), positions
 
 
 @dataclass
@@ -99,11 +108,11 @@ def rank_group(lines: np.ndarray, titles: np.ndarray, columns: np.ndarray, valid
             found = np.bitwise_count(level).sum(axis=1, dtype=np.int64)
             cut = np.flatnonzero(found > need)
             if len(cut):  # the level that fills a digest: keep its best (lowest) papers
-                level[cut] = keep_lowest(level[cut].view(np.uint8), need[cut]).view(np.uint64)
+                level[cut] = keep_lowest(level[cut], need[cut])
             some = np.flatnonzero(found)
             if not len(some):
                 continue
-            local, positions = set_bits(level[some].view(np.uint8))
+            local, positions = set_bits(level[some])
             rows = live[some[local]]
             per_row = np.bincount(local, minlength=len(some))
             rank = np.arange(len(local)) - (np.cumsum(per_row) - per_row)[local]

@@ -16,7 +16,8 @@ LAYERS = [
                      "config.commands", "digest.backoff", "digest.memo"]),
     ("pure cores", ["subscriptions.filters", "subscriptions.addresses",
                     "subscriptions.esp_events", "digest.ingest.sources", "digest.match.topk",
-                    "digest.match.index", "digest.match.readers", "digest.match.matching",
+                    "digest.match.phrases", "digest.match.index", "digest.match.lines",
+                    "digest.match.stored", "digest.match.readers", "digest.match.matching",
                     "digest.learn.embedding", "digest.learn.text_features",
                     "digest.learn.profiles", "digest.learn.ranking", "digest.learn.scoring",
                     "subscriptions.seeds"]),
@@ -36,7 +37,8 @@ LAYERS = [
 DEVTOOLS = "digest.devtools"
 # Modules that must stay pure: no models, no settings, no database.
 PURE = ["subscriptions.filters", "digest.ingest.sources", "digest.match.topk",
-        "digest.match.index", "digest.match.readers", "digest.match.matching",
+        "digest.match.phrases", "digest.match.index", "digest.match.lines",
+        "digest.match.stored", "digest.match.readers", "digest.match.matching",
         "digest.learn.embedding", "digest.learn.text_features", "digest.learn.profiles",
         "digest.learn.ranking", "digest.learn.scoring", "subscriptions.seeds",
         "digest.backoff", "digest.memo"]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from digest.match.inputs import readers_for
+from digest.match.inputs import reader_batches
 from digest.models import Paper
 from subscriptions.models import Subscriber, Topic
 from tests.digest.factories import DeliveryFactory, DeliveryItemFactory, PaperFactory
@@ -110,10 +110,35 @@ def test_readers_carry_lines_authors_topics_limits_and_what_was_sent(papers):
     delivery = DeliveryFactory(subscriber=reader, edition=datetime.date(2026, 11, 21),
                                status="sent")
     DeliveryItemFactory(delivery=delivery, paper=sent_paper, rank=1)
-    [built] = readers_for(Subscriber.objects.all(),
-                          paper_keys=Paper.objects.values_list("pk", flat=True))
+    [([email], rows)] = reader_batches(Subscriber.objects.all(), size=10,
+                                       paper_keys=Paper.objects.values_list("pk", flat=True))
+    built = rows.reader(0)
+    assert email == reader.email
     assert built.lines == ("sparse autoencoder", "diffusion", 'author:"Yann LeCun"',
                            'author:"Ada the Lovelace"')
     assert built.topics == ("interpretability",)
     assert (built.min_upvotes, built.limit) == (3, 7)
     assert built.sent == frozenset({sent_paper.pk})
+
+
+def test_each_reader_read_in_one_pass_gets_their_own_topics_and_sent_papers(papers):
+    first, second = Topic.objects.order_by("pk")[:2]
+    readers = [SubscriberFactory(interests=f"line {n}") for n in range(4)]
+    readers[0].topics.add(first, second)
+    readers[2].topics.add(second)
+    sent = list(Paper.objects.order_by("pk")[:2])
+    for day, (reader, paper) in enumerate(
+            ((readers[1], sent[0]), (readers[3], sent[0]), (readers[3], sent[1])), start=18):
+        delivery = DeliveryFactory(subscriber=reader, status="sent",
+                                   edition=datetime.date(2026, 11, day))
+        DeliveryItemFactory(delivery=delivery, paper=paper, rank=1)
+    batches = reader_batches(Subscriber.objects.all(), size=3,  # readers 0-2, then 3
+                             paper_keys=Paper.objects.values_list("pk", flat=True))
+    read = [(email, rows.reader(row)) for emails, rows in batches
+            for row, email in enumerate(emails)]
+    assert [(email, r.lines, set(r.topics), r.sent) for email, r in read] == [
+        (readers[0].email, ("line 0",), {first.slug, second.slug}, frozenset()),
+        (readers[1].email, ("line 1",), set(), frozenset({sent[0].pk})),
+        (readers[2].email, ("line 2",), {second.slug}, frozenset()),
+        (readers[3].email, ("line 3",), set(), frozenset({sent[0].pk, sent[1].pk})),
+    ]
