@@ -74,13 +74,19 @@ class ArxivFeed:
         return parse_feed(response.content, keep=keep, origin=url)
 
 
-def parse_feed(content: bytes, *, keep=KEEP_DEFAULT, origin: str = "feed") -> Listing:
+def atom_root(content: bytes, *, origin: str) -> Element:
+    """The feed element of an Atom document (arXiv's feeds and its API answer in Atom)."""
     try:
         root = fromstring(content)
     except (ParseError, DefusedXmlException) as error:
         raise SourceError(f"{origin}: not an Atom feed ({error})") from None
     if root.tag != f"{{{NS['atom']}}}feed":
         raise SourceError(f"{origin}: not an Atom feed (root element is {root.tag})")
+    return root
+
+
+def parse_feed(content: bytes, *, keep=KEEP_DEFAULT, origin: str = "feed") -> Listing:
+    root = atom_root(content, origin=origin)
     records, bumps, skipped = [], [], []
     for position, entry in enumerate(root.findall("atom:entry", NS), start=1):
         announce_type = (entry.findtext("arxiv:announce_type", "", NS) or "new").strip()

@@ -10,18 +10,14 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from xml.etree.ElementTree import ParseError
 
 import httpx
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
 
-from digest.ingest.sources.arxiv import MIN_INTERVAL, NS
+from digest.ingest.sources.arxiv import MIN_INTERVAL, NS, atom_root
 from digest.ingest.sources.http import get_with_retries
 from digest.ingest.sources.records import (
     Listing,
     PaperRecord,
-    SourceError,
     clean_text,
     is_arxiv_id,
     record_problem,
@@ -53,12 +49,7 @@ def papers_fetch(client: httpx.Client, arxiv_ids: Sequence[str], *,
 
 
 def parse_api_feed(content: bytes, *, origin: str = "arXiv API") -> Listing:
-    try:
-        root = fromstring(content)
-    except (ParseError, DefusedXmlException) as error:
-        raise SourceError(f"{origin}: not an Atom feed ({error})") from None
-    if root.tag != f"{{{NS['atom']}}}feed":
-        raise SourceError(f"{origin}: not an Atom feed (root element is {root.tag})")
+    root = atom_root(content, origin=origin)
     records, skipped = [], []
     for position, entry in enumerate(root.findall("atom:entry", NS), start=1):
         found = ABS_ID.fullmatch((entry.findtext("atom:id", "", NS) or "").strip())
