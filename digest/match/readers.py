@@ -5,6 +5,7 @@ as columns of plain values (ReaderRows), as the database hands them over (their 
 by digest.match.stored), and are compiled with array operations, not reader by reader.
 Pure: no models, no settings."""
 
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -35,26 +36,32 @@ class ReaderRows:
     one is no line), topics and papers sent before as (row, value) pairs."""
 
     keys: list[int] = field(default_factory=list)
-    line_rows: list[int] | np.ndarray = field(default_factory=list)
+    line_rows: Sequence[int] = field(default_factory=list)  # each line's row
     lines: list[str] = field(default_factory=list)
     min_upvotes: list[int] = field(default_factory=list)
     limits: list[int] = field(default_factory=list)
-    topic_rows: list[int] = field(default_factory=list)
+    topic_rows: Sequence[int] = field(default_factory=list)
     topic_slugs: list[str] = field(default_factory=list)
-    sent_rows: list[int] = field(default_factory=list)
+    sent_rows: Sequence[int] = field(default_factory=list)
     sent_keys: list[int] = field(default_factory=list)
 
-    def add(self, reader: Reader) -> None:
-        row = len(self.keys)
-        self.keys.append(reader.key)
-        self.line_rows += [row] * len(reader.lines)
-        self.lines += reader.lines
-        self.min_upvotes.append(reader.min_upvotes)
-        self.limits.append(reader.limit)
-        self.topic_rows += [row] * len(reader.topics)
-        self.topic_slugs += reader.topics
-        self.sent_rows += [row] * len(reader.sent)
-        self.sent_keys += sorted(reader.sent)
+    @classmethod
+    def of(cls, readers: Iterable[Reader]) -> "ReaderRows":
+        """Readers given one by one, as columns."""
+        readers = list(readers)
+        rows = np.arange(len(readers))
+        lines = [reader.lines for reader in readers]
+        topics = [reader.topics for reader in readers]
+        sent = [reader.sent for reader in readers]
+        return cls(keys=[reader.key for reader in readers],
+                   line_rows=np.repeat(rows, list(map(len, lines))),
+                   lines=list(itertools.chain.from_iterable(lines)),
+                   min_upvotes=[reader.min_upvotes for reader in readers],
+                   limits=[reader.limit for reader in readers],
+                   topic_rows=np.repeat(rows, list(map(len, topics))),
+                   topic_slugs=list(itertools.chain.from_iterable(topics)),
+                   sent_rows=np.repeat(rows, list(map(len, sent))),
+                   sent_keys=list(itertools.chain.from_iterable(sent)))
 
     def reader(self, row: int) -> Reader:
         """Row `row` as a Reader (for a look at one, or the per-reader reference loop)."""
@@ -120,10 +127,7 @@ def compile_readers(readers: Iterable[Reader], *, topics: Mapping[str, Sequence[
                     table: LineTable | None = None) -> CompiledReaders:
     """Every reader's filters (own lines and their topics' lines) as one sparse matrix over
     the columns of `table` (a new one by default), which gains the lines it lacked."""
-    rows = ReaderRows()
-    for reader in readers:
-        rows.add(reader)
-    return compile_rows(rows, topics=topics, table=table)
+    return compile_rows(ReaderRows.of(readers), topics=topics, table=table)
 
 
 def compile_rows(rows: ReaderRows, *, topics: Mapping[str, Sequence[str]],
@@ -134,14 +138,7 @@ def compile_rows(rows: ReaderRows, *, topics: Mapping[str, Sequence[str]],
     codes = np.asarray(table.codes(rows.lines), dtype=np.int64)
     line_rows = np.asarray(rows.line_rows, dtype=np.int64)
     own = codes > EVERYTHING  # a column: not a blank line, nor one that no longer parses
-    # A topic's lines, for each (reader, topic) pair.
-    topic_columns = {slug: np.asarray(sorted({c for c in map(table.column, texts)
-                                              if c is not None}), dtype=np.int64)
-                     for slug, texts in topics.items()}
-    empty = np.empty(0, dtype=np.int64)
-    per_pair = [topic_columns.get(slug, empty) for slug in rows.topic_slugs]
-    pair_rows = np.repeat(np.asarray(rows.topic_rows, dtype=np.int64),
-                          [len(columns) for columns in per_pair])
+    topic_rows, topic_columns = _topic_cells(rows, topics, table)
     # No filters at all (no line, blank ones aside, and no topic): the edition's top papers.
     wrote = np.bincount(line_rows[codes != BLANK], minlength=readers) > 0
     chose = np.bincount(np.asarray(rows.topic_rows, dtype=np.int64), minlength=readers) > 0
@@ -149,12 +146,14 @@ def compile_rows(rows: ReaderRows, *, topics: Mapping[str, Sequence[str]],
     width = 1 + len(table.queries)
     cells = np.sort(np.concatenate([  # (row, column) pairs, by row
         line_rows[own] * width + codes[own],
-        pair_rows * width + np.concatenate(per_pair or [empty]),
+        topic_rows * width + topic_columns,
         everything * width + EVERYTHING]))
-    cells = cells[np.diff(cells, prepend=-1) != 0]  # each once: a line and a topic may share
+    first = np.ones(len(cells), dtype=bool)  # each once: a line and a topic may share
+    np.not_equal(cells[1:], cells[:-1], out=first[1:])
+    cell_rows, cell_columns = np.divmod(cells[first], width)
     matrix = sparse.csr_matrix(
-        (np.ones(len(cells), dtype=np.int32), (cells % width).astype(np.int32),
-         np.concatenate([[0], np.cumsum(np.bincount(cells // width, minlength=readers))])),
+        (np.ones(len(cell_rows), dtype=np.int32), cell_columns.astype(np.int32),
+         np.concatenate([[0], np.cumsum(np.bincount(cell_rows, minlength=readers))])),
         shape=(readers, width))
     return CompiledReaders(
         keys=np.asarray(rows.keys, dtype=np.int64), matrix=matrix, table=table,
@@ -162,3 +161,20 @@ def compile_rows(rows: ReaderRows, *, topics: Mapping[str, Sequence[str]],
         limits=np.asarray(rows.limits, dtype=np.int64),
         sent_rows=np.asarray(rows.sent_rows, dtype=np.int64),
         sent_keys=np.asarray(rows.sent_keys, dtype=np.int64))
+
+
+def _topic_cells(rows: ReaderRows, topics: Mapping[str, Sequence[str]],
+                 table: LineTable) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of every line of every reader's topics."""
+    columns = [sorted({c for c in map(table.column, texts) if c is not None})
+               for texts in topics.values()]
+    sizes = np.asarray([len(topic) for topic in columns] + [0])  # the last: an unknown slug
+    starts = np.cumsum(sizes) - sizes
+    index_of = {slug: i for i, slug in enumerate(topics)}
+    which = np.fromiter(map(index_of.get, rows.topic_slugs, itertools.repeat(len(columns))),
+                        dtype=np.int64, count=len(rows.topic_slugs))
+    counts = sizes[which]
+    nth = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    flat = np.asarray(list(itertools.chain.from_iterable(columns)) or [0], dtype=np.int64)
+    return (np.repeat(np.asarray(rows.topic_rows, dtype=np.int64), counts),
+            flat[np.repeat(starts[which], counts) + nth])
