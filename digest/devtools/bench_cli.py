@@ -84,6 +84,7 @@ def load(readers: list, papers: int) -> None:
     from django.utils import timezone
 
     from digest.devtools import synthetic
+    from digest.devtools.bench_daily import readers_topics_store
     from digest.models import Paper
     from subscriptions.models import Subscriber, Topic
 
@@ -104,15 +105,8 @@ def load(readers: list, papers: int) -> None:
                 min_upvotes=reader.min_upvotes, token=f"bench-{reader.key:08d}",
                 consent_at=now))
         Subscriber.objects.bulk_create(rows, batch_size=5000)
-    slugs = list(Topic.objects.values_list("slug", flat=True))
-    topic_ids = dict(Topic.objects.values_list("slug", "pk"))
-    ids = dict(Subscriber.objects.values_list("email", "pk"))
-    rng = random.Random(3)
-    through = Subscriber.topics.through
-    through.objects.bulk_create([
-        through(subscriber_id=ids[f"reader{r.key}@example.org"], topic_id=topic_ids[slug])
-        for r in readers if r.topics for slug in rng.sample(slugs, len(r.topics))],
-        batch_size=5000)
+    readers_topics_store(readers, rng=random.Random(3),
+                         slugs=list(Topic.objects.values_list("slug", flat=True)))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 

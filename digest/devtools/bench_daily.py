@@ -74,13 +74,7 @@ def load(subscribers: int, papers: int, now: datetime.datetime) -> None:
                    send_hour=now.hour, interests="\n".join(r.lines), papers_per_email=20,
                    min_upvotes=r.min_upvotes, token=f"bench-{r.key:08d}", consent_at=now)
         for r in readers], batch_size=5000)
-    ids = dict(Subscriber.objects.values_list("email", "pk"))
-    topic_ids = dict(Topic.objects.values_list("slug", "pk"))
-    through = Subscriber.topics.through
-    through.objects.bulk_create([
-        through(subscriber_id=ids[f"reader{r.key}@example.org"], topic_id=topic_ids[slug])
-        for r in readers if r.topics for slug in rng.sample(slugs, len(r.topics))],
-        batch_size=5000)
+    readers_topics_store(readers, rng=rng, slugs=slugs)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # fresh statistics, as a production database has
 
@@ -275,3 +269,17 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def readers_topics_store(readers, *, rng: random.Random, slugs: list[str]) -> None:
+    """Each stored synthetic reader (reader<key>@example.org) follows as many catalog topics,
+    drawn from `slugs`, as their synthetic record has."""
+    from subscriptions.models import Subscriber, Topic
+
+    ids = dict(Subscriber.objects.values_list("email", "pk"))
+    topic_ids = dict(Topic.objects.values_list("slug", "pk"))
+    through = Subscriber.topics.through
+    through.objects.bulk_create([
+        through(subscriber_id=ids[f"reader{r.key}@example.org"], topic_id=topic_ids[slug])
+        for r in readers if r.topics for slug in rng.sample(slugs, len(r.topics))],
+        batch_size=5000)
