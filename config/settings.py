@@ -158,6 +158,11 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "paperboy")
 # Workers log through LOGGING below (its format), at the level of their --loglevel.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# --- Building an edition -----------------------------------------------------
+# Readers a build task matches and writes (one id range of a zone's due readers): the unit
+# of work spread over the workers. 10,000 take a few seconds on one core.
+BUILD_SHARD_READERS = env_int("BUILD_SHARD_READERS", 10_000, minimum=1)
+
 # --- Delivery recovery (read by the dispatch tick) ---------------------------
 # A row claimed this long ago and never finished had its worker die: it is sent again.
 # Must be far longer than a send batch takes (100 digests, each within the ESP timeout).

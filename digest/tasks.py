@@ -5,7 +5,7 @@ import logging
 import time
 from datetime import timedelta
 
-from celery import shared_task
+from celery import Signature, group, shared_task
 from django.conf import settings
 from django.utils import timezone
 from kombu.exceptions import ChannelError
@@ -16,7 +16,8 @@ from digest.deliver.batch import chunks, deliveries_send
 from digest.deliver.send import TransientSendError
 from digest.deliver.state import deliveries_requeue_stuck, deliveries_waiting, delivery_give_up
 from digest.editions.build import deliveries_build
-from digest.editions.due import subscribers_due, subscribers_for_edition
+from digest.editions.due import subscribers_due_in, zones_in_use
+from digest.editions.shards import IdRange, id_ranges
 from digest.ingest.seeds import seeds_ingest, seeds_missing
 from digest.ingest.sources.records import SourceError
 from digest.ingest.today import ingest_again, ingest_today
@@ -113,14 +114,12 @@ def send_queue_length() -> int:
             return 0
 
 
-BUILD_BATCH = 2000  # readers matched and written per build task
-
-
 @shared_task
 def dispatch_tick() -> dict:
     """Every 15 minutes: requeue what a dead worker or a lost queue left behind, and fan the
-    readers whose hour has come out to build tasks (which queue their sends), so building
-    runs on every worker process, not only the one that got the tick."""
+    readers whose hour has come out to build tasks, a shard of BUILD_SHARD_READERS readers
+    each (digest.editions.shards), so building runs on every worker process, not only the
+    one that got the tick; each build task queues its sends."""
     now = timezone.now()
     leftovers = deliveries_requeue_stuck(
         now=now, stuck_after=timedelta(seconds=settings.DELIVERY_STUCK_AFTER_SECONDS))
@@ -128,27 +127,40 @@ def dispatch_tick() -> dict:
         leftovers += deliveries_waiting(
             now=now, older_than=timedelta(seconds=settings.DELIVERY_WAITING_AFTER_SECONDS))
     queue_sends(sorted(set(leftovers)))
-    readers = batches = 0
-    for edition, due in subscribers_due(now=now):
-        ids = list(due.values_list("pk", flat=True))
-        readers += len(ids)
-        for batch in chunks(ids, BUILD_BATCH):
-            build_deliveries.delay(edition.isoformat(), batch)
-            batches += 1
-    summary = {"readers": readers, "build_batches": batches, "requeued": len(leftovers)}
+    shards, readers = build_shards(now=now)
+    group(shards).apply_async()
+    summary = {"readers": readers, "build_shards": len(shards), "requeued": len(leftovers)}
     log_event(log, logging.INFO, "Dispatch tick queued the readers due now", **summary)
     return summary
 
 
+def build_shards(*, now: datetime.datetime, send: bool = True) -> tuple[list[Signature], int]:
+    """A build_deliveries task per zone and id range of the readers due at `now`, and how
+    many readers they hold."""
+    shards, readers = [], 0
+    for zone in zones_in_use():
+        ranges, due = id_ranges(subscribers_due_in(zone, now=now)[1],
+                                size=settings.BUILD_SHARD_READERS)
+        readers += due
+        shards += [build_deliveries.si(now.isoformat(), zone, shard.first, shard.before,
+                                       send=send) for shard in ranges]
+    return shards, readers
+
+
 @shared_task
-def build_deliveries(edition: str, subscriber_ids: list[int]) -> dict:
-    """Rows for these readers' edition (those still due), their sends queued as written."""
-    day = datetime.date.fromisoformat(edition)
-    due = subscribers_for_edition(edition=day).filter(pk__in=subscriber_ids)
-    built = deliveries_build(edition=day, subscribers=due, on_batch=queue_sends)
-    summary = {"queued": len(built.to_send), "skipped": built.skipped,
+def build_deliveries(now: str, zone: str, first: int, before: int | None, *,
+                     send: bool = True) -> dict:
+    """Rows for the readers of `zone` in ids first..before who were due at `now` (and still
+    are), their sends queued as written. `send=False` only writes the rows (the benchmark's
+    build step): a later tick finds them waiting and sends them."""
+    edition, due = subscribers_due_in(zone, now=datetime.datetime.fromisoformat(now))
+    built = deliveries_build(edition=edition, subscribers=IdRange(first, before).of(due),
+                             on_batch=queue_sends if send else None)
+    summary = {"readers": built.readers, "queued": len(built.to_send) if send else 0,
+               "written": len(built.to_send), "skipped": built.skipped,
                "match_s": round(built.match_s, 3), "write_s": round(built.write_s, 3)}
-    log_event(log, logging.INFO, "Built deliveries", edition=edition, **summary)
+    log_event(log, logging.INFO, "Built deliveries", edition=edition.isoformat(), zone=zone,
+              first=first, **summary)
     return summary
 
 

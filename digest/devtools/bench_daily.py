@@ -79,6 +79,20 @@ def load(subscribers: int, papers: int, now: datetime.datetime) -> None:
         cursor.execute("ANALYZE")  # fresh statistics, as a production database has
 
 
+def readers_topics_store(readers, *, rng: random.Random, slugs: list[str]) -> None:
+    """Each stored synthetic reader (reader<key>@example.org) follows as many catalog topics,
+    drawn from `slugs`, as their synthetic record has."""
+    from subscriptions.models import Subscriber, Topic
+
+    ids = dict(Subscriber.objects.values_list("email", "pk"))
+    topic_ids = dict(Topic.objects.values_list("slug", "pk"))
+    through = Subscriber.topics.through
+    through.objects.bulk_create([
+        through(subscriber_id=ids[f"reader{r.key}@example.org"], topic_id=topic_ids[slug])
+        for r in readers if r.topics for slug in rng.sample(slugs, len(r.topics))],
+        batch_size=5000)
+
+
 def peak_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -270,16 +284,3 @@ def main(argv=None) -> int:
 if __name__ == "__main__":
     sys.exit(main())
 
-
-def readers_topics_store(readers, *, rng: random.Random, slugs: list[str]) -> None:
-    """Each stored synthetic reader (reader<key>@example.org) follows as many catalog topics,
-    drawn from `slugs`, as their synthetic record has."""
-    from subscriptions.models import Subscriber, Topic
-
-    ids = dict(Subscriber.objects.values_list("email", "pk"))
-    topic_ids = dict(Topic.objects.values_list("slug", "pk"))
-    through = Subscriber.topics.through
-    through.objects.bulk_create([
-        through(subscriber_id=ids[f"reader{r.key}@example.org"], topic_id=topic_ids[slug])
-        for r in readers if r.topics for slug in rng.sample(slugs, len(r.topics))],
-        batch_size=5000)

@@ -30,16 +30,18 @@ NO_MATCHES = "no matches"
 
 @dataclass
 class Built:
-    """What building an edition did: rows to send, rows skipped for lack of matches, and
-    the seconds spent matching and writing rows."""
+    """What building an edition did: rows to send, readers matched, rows skipped for lack of
+    matches, and the seconds spent matching and writing rows."""
 
     to_send: list[int]
+    readers: int = 0
     skipped: int = 0
     match_s: float = 0.0
     write_s: float = 0.0
 
     def add(self, other: "Built") -> None:
         self.to_send += other.to_send
+        self.readers += other.readers
         self.skipped += other.skipped
         self.match_s += other.match_s
         self.write_s += other.write_s
@@ -92,6 +94,7 @@ def deliveries_build(*, edition: date, subscribers: QuerySet[Subscriber],
     started = time.perf_counter()
     for batch in edition_batches(edition=edition, subscribers=subscribers):
         built.match_s += time.perf_counter() - started
+        built.readers += len(batch.emails)
         for start in range(0, len(batch.emails), BATCH):
             started = time.perf_counter()
             rows = np.arange(start, min(start + BATCH, len(batch.emails)))

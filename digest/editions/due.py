@@ -43,9 +43,18 @@ def subscribers_due(*, now: datetime) -> Iterator[tuple[date, QuerySet[Subscribe
     """Per time zone: the local edition date, and the subscribers whose hour has come in the
     last few hours (so missed ticks catch up, but a reader who signs up at 23:00 for 08:00
     waits for the morning)."""
+    for zone in zones_in_use():
+        yield subscribers_due_in(zone, now=now)
+
+
+def zones_in_use() -> list[str]:
+    """The time zones of active readers."""
     active = Subscriber.objects.filter(status=Subscriber.Status.ACTIVE)
-    for zone in active.values_list("timezone", flat=True).distinct().order_by("timezone"):
-        local = now.astimezone(ZoneInfo(zone))
-        yield local.date(), subscribers_for_edition(edition=local.date()).filter(
-            timezone=zone, send_hour__lte=local.hour,
-            send_hour__gt=local.hour - CATCH_UP_HOURS)
+    return list(active.values_list("timezone", flat=True).distinct().order_by("timezone"))
+
+
+def subscribers_due_in(zone: str, *, now: datetime) -> tuple[date, QuerySet[Subscriber]]:
+    """The local edition date in `zone` at `now`, and that zone's readers due it then."""
+    local = now.astimezone(ZoneInfo(zone))
+    return local.date(), subscribers_for_edition(edition=local.date()).filter(
+        timezone=zone, send_hour__lte=local.hour, send_hour__gt=local.hour - CATCH_UP_HOURS)

@@ -161,3 +161,41 @@ def test_a_real_worker_embeds_new_papers_then_mails_a_reader_who_only_described_
     assert "Recommended for you" in message["HtmlBody"]
     assert "More like this" in message["HtmlBody"] and "Less like this" in message["HtmlBody"]
     assert "Flow Matching for Video Generation" not in message["HtmlBody"]
+
+
+def test_a_real_worker_builds_an_edition_in_two_shards_as_one_process_does(redis_url):
+    """The tick cuts the due readers into id ranges (here of 2) and the worker builds each
+    range as a task of its own: the digests hold exactly what one process would put in
+    them, learned recommendations included."""
+    call_command("ingest", "--file", str(SAMPLE), stdout=StringIO())
+    now = timezone.now()
+    Paper.objects.update(featured_on=now.date() - datetime.timedelta(days=1))
+    for email, fields in [("ada@example.org", {"interests": "sparse autoencoder"}),
+                          ("bob@example.org", {"interests": "speech\ndiffusion"}),
+                          ("cy@example.org", {"interests": "quantum chromodynamics"}),
+                          ("lin@example.org", {"description": "Interpretability: sparse "
+                                               "autoencoders, probes and circuits."})]:
+        SubscriberFactory(email=email, timezone="UTC", send_hour=now.hour, **fields)
+
+    def digests() -> dict[str, tuple]:
+        return {d.subscriber.email: (d.status == "skipped", d.reason, tuple(
+            (i.paper.arxiv_id, str(i.matched)) for i in d.items.order_by("rank")))
+            for d in Delivery.objects.select_related("subscriber")}
+
+    deliveries_build(edition=now.date(), subscribers=subscribers_for_edition(
+        edition=now.date()))
+    one_process = digests()
+    Delivery.objects.all().delete()
+    esp = FakeESP().start()
+    try:
+        with celery_worker(redis_url, BUILD_SHARD_READERS="2", **postmark_to(esp)) as (
+                send_task, log):
+            send_task("digest.tasks.dispatch_tick")
+            done = wait_until(lambda: Delivery.objects.count() == 4 and not Delivery.objects
+                              .filter(status__in=["pending", "sending"]).exists(), seconds=90)
+    finally:
+        esp.stop()
+    assert done, f"the edition was not built and sent; the worker said:\n{log}"
+    assert "build_shards=2" in log[0] and log[0].count("Built deliveries") == 2, log[0]
+    assert digests() == one_process
+    assert len(esp.messages) == sum(not skipped for skipped, _, _ in one_process.values()) == 3
