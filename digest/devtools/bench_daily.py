@@ -93,6 +93,11 @@ def readers_topics_store(readers, *, rng: random.Random, slugs: list[str]) -> No
         batch_size=5000)
 
 
+def load_average() -> str:
+    """The machine's load average (1, 5, 15 minutes), printed beside every figure."""
+    return "load average " + " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def peak_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -207,6 +212,57 @@ def run(subscribers: int, papers: int, processes: int) -> dict:
             "db_s": sums[3], "memory": memory, "cpu": cpu, "queries": queries}
 
 
+def run_build(subscribers: int, papers: int, processes: int) -> dict:
+    """The build step alone: the tick's shards (computed here, as the tick computes them)
+    built by the worker without queueing sends, timed until every row is written."""
+    import redis
+    from celery import group
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from digest.models import Delivery, DeliveryItem
+    from digest.tasks import build_shards
+
+    now = timezone.now()
+    started = time.perf_counter()
+    load(subscribers, papers, now)
+    load_s = time.perf_counter() - started
+    redis.Redis.from_url(REDIS).flushdb()
+    env = {**os.environ, **ENV}
+    log_path = Path(ENV["PAPERBOY_VAR_DIR"]) / f"worker-build-{subscribers}.log"
+    with log_path.open("w") as log:
+        worker = subprocess.Popen(worker_command(processes, "bench"), cwd=ROOT, env=env,
+                                  stdout=log, stderr=subprocess.STDOUT)
+    try:
+        time.sleep(4)  # worker up
+        started, postgres_before = time.perf_counter(), postgres_cpu_seconds()
+        shards, readers = build_shards(now=now, send=False)
+        tick_s = time.perf_counter() - started
+        group(shards).apply_async(queue="bench")
+        edition = Delivery.objects.filter(edition=now.date())
+        while edition.count() < readers:
+            time.sleep(1)
+            if time.perf_counter() - started > 3600:
+                raise RuntimeError(f"not built after an hour: {edition.count()} rows")
+        wall = time.perf_counter() - started
+        memory = {f"worker process {n}": peak_mb(child)
+                  for n, child in enumerate(children(worker.pid), start=1)}
+        cpu = {f"worker process {n}": cpu_seconds(child)
+               for n, child in enumerate(children(worker.pid), start=1)}
+        cpu["PostgreSQL"] = postgres_cpu_seconds() - postgres_before
+    finally:
+        worker.terminate()
+        worker.wait(60)
+    builds = re.findall(r"Built deliveries: .* match_s=([\d.]+) write_s=([\d.]+)",
+                        log_path.read_text())
+    counts = dict(edition.order_by().values_list("status").annotate(n=Count("pk")))
+    return {"subscribers": subscribers, "load_s": load_s, "tick_s": tick_s, "wall": wall,
+            "shards": len(shards), "counts": counts,
+            "items": DeliveryItem.objects.filter(delivery__edition=now.date()).count(),
+            "match_s": sum(float(m) for m, _ in builds),
+            "write_s": sum(float(w) for _, w in builds), "memory": memory, "cpu": cpu}
+
+
 def queries_per_digest(now, sample: int = 300) -> float:
     """SQL statements per digest, building and sending `sample` digests of today's edition in
     this process (to an outbox in memory); their rows are removed before the real run."""
@@ -242,6 +298,8 @@ def main(argv=None) -> int:
     parser.add_argument("--subscribers", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--papers", type=int, default=1000)
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--build-only", type=int, nargs="*", default=[], metavar="N",
+                        help="also these reader counts, through the build step only")
     args = parser.parse_args(argv)
     os.environ.update(ENV)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -250,7 +308,8 @@ def main(argv=None) -> int:
 
     django.setup()
     print(f"Daily-run benchmark: {args.papers} papers, one worker with {args.processes} "
-          f"processes, PostgreSQL, Redis, Anymail's Postmark backend to the fake ESP.",
+          f"processes, PostgreSQL, Redis, Anymail's Postmark backend to the fake ESP; "
+          f"{load_average()}.",
           flush=True)
     rows = []
     for subscribers in args.subscribers:
@@ -278,6 +337,26 @@ def main(argv=None) -> int:
         cost = [r["wall"] / max(r["counts"].get("sent", 1), 1) for r in (first, last)]
         print(f"\nCost per digest from {first['subscribers']:,} to {last['subscribers']:,}: "
               f"{cost[0] * 1000:.2f} -> {cost[1] * 1000:.2f} ms ({cost[1] / cost[0] - 1:+.0%})")
+    from django.conf import settings
+
+    for subscribers in args.build_only:
+        row = run_build(subscribers, args.papers, args.processes)
+        written = sum(row["counts"].values())
+        print(f"\nN = {subscribers:,}, the build step only (rows written, no sends queued): "
+              f"loaded in {row['load_s']:.0f} s; rows {row['counts']}, {row['items']:,} "
+              f"papers in them", flush=True)
+        print(f"  the tick's shards: {row['shards']} of up to "
+              f"{settings.BUILD_SHARD_READERS:,} readers, found in {row['tick_s']:.2f} s",
+              flush=True)
+        print(f"  wall {row['wall']:.1f} s from the tick to the last row, "
+              f"{written / row['wall']:,.0f} rows/s ({row['items'] / row['wall']:,.0f} "
+              f"papers/s); match {row['match_s']:.1f} s, write {row['write_s']:.1f} s "
+              f"(summed over the build tasks)", flush=True)
+        print("  peak memory: " + ", ".join(f"{name} {mb:.0f} MB"
+                                             for name, mb in row["memory"].items()), flush=True)
+        print("  CPU seconds: " + ", ".join(f"{name} {s:.1f}" for name, s in row["cpu"].items()),
+              flush=True)
+    print(f"\n{load_average()}")
     return 0
 
 

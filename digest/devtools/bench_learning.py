@@ -293,6 +293,63 @@ def refit_run(day: date, window_count: int, refits: int) -> dict:
             "refit": refit, "page": page, "load": f"{load_before} -> {load()}"}
 
 
+# --- 4. The tick with learning readers -------------------------------------------------------
+
+
+def tick_run(day: date, readers: int) -> dict:
+    """The build step of the next day's edition for N readers with synthetic lines, once
+    with learning on (a description each, and a stored profile as after their first fit:
+    random unit weights in the week's space, a threshold at about their top 5%) and once
+    without (the description gone); the difference is what learned scoring adds."""
+    from django.utils import timezone
+
+    from digest.devtools import synthetic
+    from digest.editions.build import deliveries_build
+    from digest.learn.digests import learning_caches_clear
+    from digest.learn.embedding import to_float16_bytes
+    from digest.learn.reader_models import readers_inputs
+    from digest.learn.store import space_for
+    from digest.models import Delivery, ReaderProfile
+    from subscriptions.models import Subscriber
+
+    now = timezone.now()
+    Subscriber.objects.bulk_create([
+        Subscriber(email=f"reader{r.key}@example.org", status="active", consent_at=now,
+                   interests="\n".join(r.lines), papers_per_email=10, token=f"tick-{r.key}",
+                   description=f"Reader {r.key}'s interests.")
+        for r in synthetic.readers(readers)], batch_size=5000)
+    crowd = Subscriber.objects.filter(email__startswith="reader")
+    space = space_for(day)
+    dims = space.window.shape[1]
+    rng = np.random.default_rng(4)
+    profiles = []
+    for key, inputs in readers_inputs(crowd).items():
+        weights = unit_rows(rng, 1, dims)[0]
+        profiles.append(ReaderProfile(
+            subscriber_id=key, inputs_hash=inputs.inputs_hash, text_hash=inputs.words_hash,
+            space=space.week, weights=to_float16_bytes(weights), kind="rocchio", liked=[],
+            threshold=float(1.645 / np.sqrt(dims)), fitted_at=now))
+    ReaderProfile.objects.bulk_create(profiles, batch_size=5000)
+    edition = day + timedelta(days=1)
+
+    def build() -> tuple[float, float, float]:
+        Delivery.objects.filter(edition=edition).delete()
+        learning_caches_clear()
+        space_for(day)  # the week's space is fitted once per process and week: not timed
+        started, cpu_before = time.perf_counter(), time.process_time()
+        built = deliveries_build(edition=edition, subscribers=crowd)
+        return time.perf_counter() - started, time.process_time() - cpu_before, built.match_s
+
+    load_before = load()
+    learning = build()
+    recommended = Delivery.objects.filter(edition=edition,
+                                          items__matched__0__recommended=True).distinct().count()
+    crowd.update(description="")
+    plain = build()
+    return {"learning": learning, "plain": plain, "recommended": recommended,
+            "load": f"{load_before} -> {load()}"}
+
+
 # --- the run ----------------------------------------------------------------------------------
 
 
@@ -308,6 +365,7 @@ def main(argv=None) -> int:
     parser.add_argument("--window", type=int, default=30_000,
                         help="papers in the space's four weeks (20 days of 1,500)")
     parser.add_argument("--refits", type=int, default=50)
+    parser.add_argument("--tick-readers", type=int, default=20_000)
     args = parser.parse_args(argv)
     os.environ.update(ENV)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -368,6 +426,19 @@ def main(argv=None) -> int:
         print(f"  {name}, {len(wall)} votes: median {statistics.median(wall):.1f} ms, "
               f"p95 {percentile(wall, 0.95):.1f} ms; CPU in this process: median "
               f"{statistics.median(cpu):.1f} ms", flush=True)
+
+    tick = tick_run(day, args.tick_readers)
+    per_reader = (tick["learning"][1] - tick["plain"][1]) / args.tick_readers
+    print(f"\n4. The tick's build step for {args.tick_readers:,} readers with synthetic lines "
+          f"against the day's {args.papers:,} papers ({tick['load']}):", flush=True)
+    for name, (wall, cpu, match_s) in (("learning on (stored profiles)", tick["learning"]),
+                                       ("learning off", tick["plain"])):
+        print(f"  {name}: wall {wall:.1f} s, CPU {cpu:.1f} s (matching {match_s:.1f} s)",
+              flush=True)
+    print(f"  learned scoring adds {per_reader * 1e6:.0f} us of CPU per learning reader "
+          f"({tick['recommended']:,} digests hold a recommendation): "
+          f"{per_reader * 1e6 / 3600:.1f} CPU hours per million learning readers a day",
+          flush=True)
 
     refit_p95 = percentile(refit["refit"][0], 0.95)
     rows = [

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
+from scipy import sparse
 
 from digest.learn import store
 from digest.learn.profiles import sinks
@@ -21,6 +22,7 @@ from digest.learn.reader_models import (
     readers_inputs,
     readers_scorers,
 )
+from digest.learn.scoring import top_k
 from digest.learn.store import WeekSpace, paper_set, space_for
 from digest.match.matching import Matches, match
 from digest.memo import BoundedCache
@@ -50,31 +52,41 @@ def items_with_learning(matches: Matches, *, edition: date) -> dict[int, list[tu
     """Each reader's (paper key, why as JSON) items, best first: the matcher's for readers
     without learning, the mixed digest for the others."""
     keys = [int(key) for key in matches.readers.keys]
-    items = {key: matches.items_json(row) for row, key in enumerate(keys)}
     inputs = readers_inputs(learning_readers(Subscriber.objects.filter(pk__in=keys)))
     scorers = readers_scorers(inputs, day=edition)
+    space = space_for(edition) if scorers else None
+    paper_keys, arxiv_of, rows = _candidates(matches, space) if space else ([], {}, None)
+    if rows is None:
+        scorers = {}  # no paper has a vector: their filters' digest, as before learning
+    items = {key: matches.items_json(row) for row, key in enumerate(keys) if key not in scorers}
     if not scorers:
         return items
-    space = space_for(edition)
-    paper_keys, arxiv_of, rows = _candidates(matches, space)
-    if rows is None:
-        return items
     learners = [(row, key) for row, key in enumerate(keys) if key in scorers]
+    learner_rows = [row for row, _ in learners]
     # The matcher cut each reader's matches at their limit, by its own order; the model
     # reorders them, so for learning readers it takes the matches before that cut.
     limits = matches.readers.limits
     wider = np.zeros(len(keys), bool)
-    wider[[row for row, _ in learners]] = True
+    wider[learner_rows] = True
     uncut = match(replace(matches.readers, limits=np.where(
         wider, np.maximum(limits, MATCHES_CONSIDERED), limits)), matches.index)
-    # Every learning reader against every paper: one matrix product for the batch.
+    papers = _EditionPapers(matches, paper_keys, arxiv_of, rows)
+    # What their lines matched, best first (why each matched is asked for the chosen only).
+    matched = [uncut.paper_keys(row) if uncut.readers.queries(row) else []
+               for row in learner_rows]
     weights = np.stack([scorers[key].weights for _, key in learners])
-    scores = np.asarray(rows @ weights.T)  # (papers, readers)
+    # Recommendations: every learning reader of the batch against every paper, each
+    # reader's best few kept (scoring.top_k) among what they may be recommended.
+    thresholds = np.array([scorers[key].threshold if scorers[key].recommendations
+                           else np.inf for _, key in learners], np.float32)
+    best, best_scores = top_k(weights, papers.rows, int(limits[learner_rows].max()), thresholds,
+                              allowed=_recommendable(uncut, learners, scorers, papers, matched))
     voted = _VotedRows(space, {a for s in scorers.values() for a in (*s.liked, *s.disliked)})
-    edition_papers = _EditionPapers(matches, paper_keys, arxiv_of, rows)
-    for column, (row, key) in enumerate(learners):
-        items[key] = _mixed(uncut, row, scorers[key], scores[:, column], edition_papers,
-                            voted, limit=int(limits[row]))
+    for i, (row, key) in enumerate(learners):
+        found = best[i] >= 0
+        items[key] = _mixed(
+            uncut, row, scorers[key], weights[i], papers, voted, matched[i],
+            recommended=(best[i][found], best_scores[i][found]), limit=int(limits[row]))
     return items
 
 
@@ -83,13 +95,42 @@ class _EditionPapers:
     matches: Matches
     keys: list[int]
     arxiv_of: dict[int, str]
-    rows: object
+    rows: np.ndarray  # (papers, dimensions) float32
     position: dict[int, int] = field(init=False)
-    upvotes: dict[int, int] = field(init=False)
+    position_of_arxiv: dict[str, int] = field(init=False)
+    upvotes: np.ndarray = field(init=False)
 
     def __post_init__(self):
+        self.rows = np.asarray(self.rows.todense() if sparse.issparse(self.rows) else self.rows,
+                               np.float32)
         self.position = {key: i for i, key in enumerate(self.keys)}
-        self.upvotes = {paper.key: paper.upvotes for paper in self.matches.index.papers}
+        self.position_of_arxiv = {self.arxiv_of[key]: i for i, key in enumerate(self.keys)}
+        upvotes = {paper.key: paper.upvotes for paper in self.matches.index.papers}
+        self.upvotes = np.array([upvotes.get(key, 0) for key in self.keys])
+
+    def allowed(self, key: int, *, sent: frozenset[int], seen: set[str], floor: int) -> bool:
+        """Whether paper `key` may go to a reader: not sent before, not one they named or
+        voted on (they know it), and at their upvote floor."""
+        return (key in self.position and key not in sent and self.arxiv_of[key] not in seen
+                and self.upvotes[self.position[key]] >= floor)
+
+
+def _recommendable(matches: Matches, learners: list[tuple[int, int]],
+                   scorers: dict[int, ReaderScorer], papers: _EditionPapers,
+                   matched: list[list[int]]) -> np.ndarray:
+    """(learners, papers) mask of what each may be recommended: at their upvote floor,
+    not sent before, not named or voted on, and not already matched by their lines."""
+    floors = np.asarray(matches.readers.min_upvotes)[[row for row, _ in learners]]
+    allowed = papers.upvotes[None, :] >= floors[:, None]
+    sent = matches.readers.sent
+    for i, (row, key) in enumerate(learners):
+        scorer = scorers[key]
+        taken = [papers.position[k] for k in (*sent.get(row, ()), *matched[i])
+                 if k in papers.position]
+        taken += [papers.position_of_arxiv[a] for a in (*scorer.liked, *scorer.disliked)
+                  if a in papers.position_of_arxiv]
+        allowed[i, taken] = False
+    return allowed
 
 
 class _VotedRows:
@@ -110,33 +151,37 @@ class _VotedRows:
         return found, self.rows[[self.index[a] for a in found]]
 
 
-def _mixed(matches: Matches, row: int, scorer: ReaderScorer, scores: np.ndarray,
-           papers: _EditionPapers, voted: _VotedRows, *, limit: int) -> list[tuple[int, str]]:
+def _mixed(matches: Matches, row: int, scorer: ReaderScorer, weights: np.ndarray,
+           papers: _EditionPapers, voted: "_VotedRows", matched: list[int], *,
+           recommended: tuple[np.ndarray, np.ndarray], limit: int) -> list[tuple[int, str]]:
+    """One learning reader's digest from what their lines matched and their best
+    recommendations (positions among the edition's papers, and scores)."""
     readers = matches.readers
     sent = readers.sent.get(row, frozenset())
     floor = int(readers.min_upvotes[row])
     seen = set(scorer.liked) | set(scorer.disliked)  # named or voted: the reader knows them
-    allowed = [key for key in papers.keys if key not in sent and papers.arxiv_of[key] not in seen
-               and papers.upvotes.get(key, 0) >= floor]
-    if not allowed:
+    kept = [key for key in matched if papers.allowed(key, sent=sent, seen=seen, floor=floor)]
+    at = [papers.position[key] for key in kept] + recommended[0].tolist()
+    if not at:
         return []
-    at = [papers.position[key] for key in allowed]
     cand = papers.rows[at]
-    filtered = dict(matches.items_json(row)) if readers.queries(row) else {}
+    scores = np.concatenate([cand[:len(kept)] @ weights, recommended[1]])
     liked_ids, liked = voted.of(scorer.liked)
     _, disliked = voted.of(scorer.disliked)
-    sunk = sinks(cand, liked, disliked) if filtered else None
-    threshold = scorer.threshold if scorer.recommendations else np.inf
+    sunk = np.zeros(len(at), bool)
+    if kept:
+        sunk[:len(kept)] = sinks(cand[:len(kept)], liked, disliked)
 
     def why(i: int) -> str | None:
         if liked is None:
             return None
-        sims = np.asarray(liked @ np.asarray(cand[i]).ravel()).ravel()
-        return liked_ids[int(np.argmax(sims))]
+        return liked_ids[int(np.argmax(np.asarray(liked @ cand[i]).ravel()))]
 
-    digest = build_digest(allowed, scores[at], matched=[k for k in allowed if k in filtered],
-                          threshold=threshold, limit=limit, sunk=sunk,
-                          why=why)
+    threshold = scorer.threshold if scorer.recommendations else np.inf
+    digest = build_digest([papers.keys[i] for i in at], scores, matched=kept,
+                          threshold=threshold, limit=limit, sunk=sunk, why=why)
+    lines_why = dict(matches.items_json(row, only={item.paper for item in digest
+                                                   if item.reason != RECOMMENDED}))
     result = []
     for item in digest:
         if item.reason == RECOMMENDED:
@@ -146,7 +191,7 @@ def _mixed(matches: Matches, row: int, scorer: ReaderScorer, scores: np.ndarray,
                                      "title": voted.titles.get(item.why, "")}
             result.append((item.paper, json.dumps([reason])))
         else:
-            result.append((item.paper, filtered[item.paper]))
+            result.append((item.paper, lines_why[item.paper]))
     return result
 
 

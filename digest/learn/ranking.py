@@ -34,13 +34,14 @@ def build_digest(candidates: Sequence[str], scores: np.ndarray, *, matched: Sequ
     `sunk` per candidate whether it is of a strongly downvoted kind, `why(i)` the reason
     shown for recommending candidate i (asked only for the papers that make the digest)."""
     scores = np.asarray(scores, dtype=np.float64)
-    is_matched = np.isin(np.asarray(candidates, dtype=object), list(matched)) \
-        if len(matched) else np.zeros(len(candidates), bool)
+    matched = set(matched)
+    is_matched = np.fromiter((c in matched for c in candidates), bool, len(candidates))
     is_sunk = np.zeros(len(candidates), bool) if sunk is None else np.asarray(sunk, bool)
     by_score = np.argsort(-scores, kind="stable")
-    kept = [i for i in by_score if is_matched[i] and not is_sunk[i]]
-    recommended = [i for i in by_score if not is_matched[i] and scores[i] >= threshold]
-    sinking = [i for i in by_score if is_matched[i] and is_sunk[i]]
+    matched_in_order, sunk_in_order = is_matched[by_score], is_sunk[by_score]
+    kept = by_score[matched_in_order & ~sunk_in_order].tolist()
+    recommended = by_score[~matched_in_order & (scores[by_score] >= threshold)].tolist()
+    sinking = by_score[matched_in_order & sunk_in_order].tolist()
     items = [Item(candidates[i], MATCHED, float(scores[i])) for i in kept]
     items += [Item(candidates[i], RECOMMENDED, float(scores[i]), why(i) if why else None)
               for i in recommended[:max(0, limit - len(items))]]

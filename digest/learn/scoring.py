@@ -17,13 +17,14 @@ CHUNK = 1024  # readers a step: the (chunk x papers) scores stay in cache (6 MB)
 
 
 def top_k(readers: np.ndarray, papers: np.ndarray, k: int,
-          thresholds: np.ndarray | None = None, *, chunk: int = CHUNK,
-          threads: int = 2) -> tuple[np.ndarray, np.ndarray]:
+          thresholds: np.ndarray | None = None, *, allowed: np.ndarray | None = None,
+          chunk: int = CHUNK, threads: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """For each reader (row of `readers`, float16 or float32, (R, d)) the indices of its k
     best papers (rows of `papers`, (P, d)), best first, and their scores, shapes (R, k).
-    A paper scoring below the reader's threshold is given as index -1 (score -inf), so
-    a row lists only what clears the bar. Equal scores are listed lower index first (at
-    the cut, which of them make it is arbitrary).
+    A paper scoring below the reader's threshold, or not `allowed` for that reader (an
+    (R, P) mask: sent before, under their upvote floor), is given as index -1 (score
+    -inf), so a row lists only what clears the bar. Equal scores are listed lower index
+    first (at the cut, which of them make it is arbitrary).
 
     `threads` chunks run at once, each with a one-thread BLAS: the product and the
     partition (single-threaded in numpy) then both use every core."""
@@ -36,6 +37,8 @@ def top_k(readers: np.ndarray, papers: np.ndarray, k: int,
     def run(start: int) -> None:
         stop = min(start + chunk, n_readers)
         s = readers[start:stop].astype(np.float32) @ papers_t  # (chunk, P): one product
+        if allowed is not None:
+            s[~allowed[start:stop]] = -np.inf
         if k < n_papers:  # the k largest, unordered (argpartition; no negated copy)
             part = np.argpartition(s, n_papers - k, axis=1)[:, n_papers - k:]
         else:
@@ -44,8 +47,9 @@ def top_k(readers: np.ndarray, papers: np.ndarray, k: int,
         order = np.lexsort((part, -best), axis=1)  # best first, then lower index
         idx = np.take_along_axis(part, order, axis=1)
         val = np.take_along_axis(best, order, axis=1)
-        if thresholds is not None:
-            below = val < thresholds[start:stop, None]
+        if thresholds is not None or allowed is not None:
+            bar = -np.inf if thresholds is None else thresholds[start:stop, None]
+            below = (val < bar) | (val == -np.inf)
             idx = np.where(below, -1, idx)
             val = np.where(below, -np.inf, val)
         indices[start:stop] = idx

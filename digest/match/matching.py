@@ -18,7 +18,7 @@ Ranking (docs/filters.md): title hits first, then more matched lines, then upvot
 """
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -86,12 +86,15 @@ class Matches:
                                       line_count=int(level % TITLE_LEVEL), why=why))
         return result
 
-    def items_json(self, row: int) -> list[tuple[int, str]]:
-        """Row `row`'s papers, best first, each with why it matched as the JSON list a
-        delivery item stores: what ranked() says, assembled from cached pieces."""
+    def items_json(self, row: int, only: Collection[int] | None = None) -> list[tuple[int, str]]:
+        """Row `row`'s papers (those of them whose keys are in `only`, when given), best
+        first, each with why it matched as the JSON list a delivery item stores: what
+        ranked() says, assembled from cached pieces."""
         lines = [(query, self.index.line_bits(query)[0]) for query in self.readers.queries(row)]
         papers, items = self.index.papers, []
         for position in self.positions[self._span(row)].tolist():
+            if only is not None and papers[position].key not in only:
+                continue
             bit = 1 << position
             why = ", ".join(self.index.reason_json(query, position)
                             for query, matched in lines if matched & bit)
