@@ -293,6 +293,13 @@ def queries_per_digest(now, sample: int = 300) -> float:
     return len(queries) / max(digests, 1)
 
 
+def processes_print(row: dict, after_cpu: str = "") -> None:
+    print("  peak memory: " + ", ".join(f"{name} {mb:.0f} MB"
+                                         for name, mb in row["memory"].items()), flush=True)
+    print("  CPU seconds: " + ", ".join(f"{name} {s:.1f}" for name, s in row["cpu"].items())
+          + after_cpu, flush=True)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscribers", type=int, nargs="+", default=[10_000, 100_000])
@@ -324,12 +331,9 @@ def main(argv=None) -> int:
               f"(summed over build tasks); render {row['render_s']:.1f} s, ESP "
               f"{row['esp_s']:.1f} s, database {row['db_s']:.1f} s (summed over the "
               f"sending processes)", flush=True)
-        print("  peak memory: " + ", ".join(f"{name} {mb:.0f} MB"
-                                             for name, mb in row["memory"].items()), flush=True)
         # On 2 cores the wall time is bounded by the CPU all processes need together.
-        print("  CPU seconds: " + ", ".join(f"{name} {s:.1f}" for name, s in row["cpu"].items())
-              + f"; in all {sum(row['cpu'].values()) / max(sent, 1) * 1000:.2f} ms per digest",
-              flush=True)
+        processes_print(row, f"; in all {sum(row['cpu'].values()) / max(sent, 1) * 1000:.2f} "
+                             f"ms per digest")
         print(f"  SQL queries per digest (build and send, 300 in-process): "
               f"{row['queries']:.1f}", flush=True)
     if len(rows) > 1:
@@ -352,10 +356,7 @@ def main(argv=None) -> int:
               f"{written / row['wall']:,.0f} rows/s ({row['items'] / row['wall']:,.0f} "
               f"papers/s); match {row['match_s']:.1f} s, write {row['write_s']:.1f} s "
               f"(summed over the build tasks)", flush=True)
-        print("  peak memory: " + ", ".join(f"{name} {mb:.0f} MB"
-                                             for name, mb in row["memory"].items()), flush=True)
-        print("  CPU seconds: " + ", ".join(f"{name} {s:.1f}" for name, s in row["cpu"].items()),
-              flush=True)
+        processes_print(row)
     print(f"\n{load_average()}")
     return 0
 
