@@ -8,4 +8,4 @@ class DigestConfig(AppConfig):
     def ready(self):
         # The operators' screens live with the other screens, not in digest/admin.py where
         # the admin would look for them.
-        from digest.screens import admin  # noqa: F401
+        from digest.screens import admin, follow_admin  # noqa: F401

@@ -218,3 +218,67 @@ class ReaderProfile(models.Model):
 
     def __str__(self) -> str:
         return f"profile of {self.subscriber_id} ({self.kind or 'not fitted'})"
+
+
+class Follow(models.Model):
+    """A reader following a paper ("Follow this paper" on a card): they are told what
+    changes on it from then on. One per reader and paper; unfollowing deletes it."""
+
+    subscriber = models.ForeignKey("subscriptions.Subscriber", on_delete=models.CASCADE,
+                                   related_name="follows")
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="follows")
+    followed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-followed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscriber", "paper"], name="one_follow_per_paper"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper_id} followed by {self.subscriber_id}"
+
+
+class PaperEvent(models.Model):
+    """Something that changed on a followed paper, as ingestion noticed it: stored once per
+    paper, kind and value, however often a listing repeats it."""
+
+    class Kind(models.TextChoices):
+        CODE = "code", "Code released"
+        VERSION = "version", "New arXiv version"
+        UPVOTES = "upvotes", "Upvote milestone"
+        PROJECT_PAGE = "project_page", "Project page"
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    value = models.CharField(
+        max_length=max(MAX_LENGTHS["github_repo"], MAX_LENGTHS["project_page"]),
+        help_text="The repository or page address, the version, or the upvotes reached.")
+    noticed_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-noticed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "kind", "value"], name="one_event_per_change"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper_id}: {self.get_kind_display()} {self.value}"
+
+
+class FollowUpdate(models.Model):
+    """A paper event as told to one reader, in one of their digests: an event is told to a
+    reader once."""
+
+    subscriber = models.ForeignKey("subscriptions.Subscriber", on_delete=models.CASCADE,
+                                   related_name="updates_told")
+    event = models.ForeignKey(PaperEvent, on_delete=models.CASCADE, related_name="told")
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="updates")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subscriber", "event"], name="one_telling_per_event"),
+        ]
+
+    def __str__(self) -> str:
+        return f"event {self.event_id} told to {self.subscriber_id}"

@@ -89,6 +89,11 @@ class PreferencesForm(forms.Form):
         required=False, initial=True, label="Also recommend papers that fit what I follow",
         help_text="Beyond the papers your lines match, learned from your description, your "
                   "papers and your clicks on “More like this” / “Less like this”.")
+    follow_updates = forms.BooleanField(
+        required=False, initial=True, label="Updates on papers I follow",
+        help_text="Your digest opens with what changed on the papers you follow (code "
+                  "released, a new arXiv version, upvote milestones, a project page); with "
+                  "updates and no new papers you still get a short digest.")
 
     def clean_seed_papers(self) -> str:
         try:
@@ -140,7 +145,8 @@ class PreferencesForm(forms.Form):
             timezone=data["timezone"], papers_per_email=data["papers_per_email"],
             min_upvotes=data["min_upvotes"], description=data.get("description", ""),
             seed_papers=data.get("seed_papers", ""),
-            recommendations=data.get("recommendations", True))
+            recommendations=data.get("recommendations", True),
+            follow_updates=data.get("follow_updates", True))
 
     @classmethod
     def for_subscriber(cls, subscriber: Subscriber, **kwargs) -> "PreferencesForm":
@@ -166,6 +172,7 @@ class MailingForm(AddressForm):
 
 
 class SignupForm(MailingForm, PreferencesForm):
+    follow_updates = None  # nothing is followed yet: the manage page offers it
     field_order = ["email", "topics", "interests", "authors", "description", "seed_papers",
                    "seed_file", "recommendations", "frequency", "send_hour", "timezone",
                    "papers_per_email", "min_upvotes", "website"]
@@ -189,6 +196,7 @@ class ImportedRowForm(AddressForm, PreferencesForm):
     topics = None
     seed_file = None  # a list brings its seed papers as ids, in its seed_papers column
     recommendations = None  # not a column: imported readers get the default (on)
+    follow_updates = None  # not a column either: on
 
     INVALID_CHOICE = {"frequency": "Not daily or weekly.",
                       "send_hour": "Not a whole hour from 0 to 23.",

@@ -117,6 +117,9 @@ class Subscriber(models.Model):
     recommendations = models.BooleanField(
         default=True, help_text="Fill the digest with papers the model recommends, beyond "
         "those their lines match.")
+    follow_updates = models.BooleanField(
+        default=True, help_text="Open the digest with what changed on the papers they "
+        "follow (code, a new version, upvotes, a project page).")
     paused_until = models.DateField(
         null=True, blank=True, help_text="No digests up to and including this day."
     )

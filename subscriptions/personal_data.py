@@ -19,7 +19,8 @@ def _when(moment) -> str | None:
 
 def subscriber_data_export(*, subscriber: Subscriber) -> dict:
     """Preferences (their description and seed papers among them), consent record and history,
-    deliveries with their papers, "More/Less like this" votes, ESP events."""
+    deliveries with their papers, "More/Less like this" votes, the papers they follow and the
+    updates on them their digests told, ESP events."""
     deliveries = subscriber.deliveries.order_by("-edition").prefetch_related("items__paper")
     return {
         "email": subscriber.email,
@@ -40,6 +41,14 @@ def subscriber_data_export(*, subscriber: Subscriber) -> dict:
         "votes": [{"at": _when(vote.voted_at), "arxiv_id": vote.paper.arxiv_id,
                    "title": vote.paper.title, "vote": vote.get_value_display()}
                   for vote in subscriber.votes.select_related("paper")],
+        "follows": [{"since": _when(follow.followed_at), "arxiv_id": follow.paper.arxiv_id,
+                     "title": follow.paper.title}
+                    for follow in subscriber.follows.select_related("paper")],
+        "updates_told": [{"edition": _when(told.delivery.edition),
+                          "arxiv_id": told.event.paper.arxiv_id,
+                          "update": told.event.get_kind_display(), "value": told.event.value}
+                         for told in subscriber.updates_told.select_related(
+                             "delivery", "event__paper").order_by("-delivery__edition")],
         "mail_events": [{"at": _when(event.occurred_at or event.received_at),
                          "type": event.event_type, "description": event.description}
                         for event in subscriber.mail_events.all()],

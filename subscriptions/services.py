@@ -25,10 +25,11 @@ class Preferences:
     description: str = ""
     seed_papers: str = ""  # arXiv ids, one per line
     recommendations: bool = True
+    follow_updates: bool = True  # updates on papers they follow open their digest
 
     FIELDS = ("interests", "authors", "frequency", "send_hour", "timezone",
               "papers_per_email", "min_upvotes", "description", "seed_papers",
-              "recommendations")
+              "recommendations", "follow_updates")
 
     def apply(self, subscriber: Subscriber) -> None:
         for name in self.FIELDS:

@@ -137,6 +137,13 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
             subscriber_pause(subscriber=subscriber, until=None)
             messages.success(request, "Resumed: your digests start again.")
             return redirect(request.path)
+        elif action == "unfollow":  # a paper they followed from a digest (digest.follow)
+            follow = subscriber.follows.select_related("paper").filter(
+                paper__arxiv_id=request.POST.get("paper", "")).first()
+            if follow is not None:
+                follow.delete()
+                messages.success(request, f"You no longer follow “{follow.paper.title}”.")
+            return redirect(request.path)
         elif action == "resubscribe":  # through opt-in again, with the choices they had
             subscriber_signup(email=subscriber.email, preferences=Preferences.of(subscriber),
                               now=timezone.now(), origin=SignupRequest.Origin.RESUBSCRIBE)
@@ -154,6 +161,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         "my_data_url": reverse("subscriptions:my-data", args=[token]),
         "pauses": {key: label for key, (label, _) in PAUSES.items()},
         "paused": subscriber.paused_until and subscriber.paused_until >= timezone.localdate(),
+        "follows": subscriber.follows.select_related("paper"),
     })
 
 

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, QuerySet
 
 from digest.editions.due import edition_window, frequencies_due
+from digest.follow.updates import updates_attach, updates_due
 from digest.learn.digests import items_with_learning
 from digest.match.index import PaperIndex
 from digest.match.inputs import paper_docs, papers_between, reader_batches, topic_lines
@@ -110,21 +111,27 @@ def deliveries_build(*, edition: date, subscribers: QuerySet[Subscriber],
 @transaction.atomic
 def _write(edition: date, frequency: str, matches: Matches) -> Built:
     chosen = items_with_learning(matches, edition=edition)
+    # Updates on followed papers are news too: a reader with updates and no papers gets a
+    # short digest.
+    updates = updates_due(subscriber_ids=list(chosen))
+    news = {key: bool(papers) or key in updates for key, papers in chosen.items()}
     Delivery.objects.bulk_create(
         [Delivery(subscriber_id=key, edition=edition, frequency=frequency,
-                  status=Delivery.Status.PENDING if papers else Delivery.Status.SKIPPED,
-                  reason="" if papers else NO_MATCHES)
-         for key, papers in chosen.items()],
+                  status=Delivery.Status.PENDING if news[key] else Delivery.Status.SKIPPED,
+                  reason="" if news[key] else NO_MATCHES)
+         for key in chosen],
         ignore_conflicts=True,  # another tick got there first: its row stands
     )
     rows = Delivery.objects.filter(edition=edition, subscriber_id__in=list(chosen),
-                                   status=Delivery.Status.PENDING, items__isnull=True)
+                                   status=Delivery.Status.PENDING, items__isnull=True,
+                                   updates__isnull=True)
     delivery_of = dict(rows.values_list("subscriber_id", "pk"))
     _items_insert([
         (delivery_of[key], paper_key, rank, matched)
         for key, papers in chosen.items() if key in delivery_of
         for rank, (paper_key, matched) in enumerate(papers, start=1)])
-    skipped = sum(1 for papers in chosen.values() if not papers)
+    updates_attach(delivery_of=delivery_of, due=updates)
+    skipped = sum(1 for has_news in news.values() if not has_news)
     return Built(to_send=sorted(delivery_of.values()), skipped=skipped)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from digest.follow.events import followed_as_they_are, paper_events_record
 from digest.ingest.sources.records import PaperRecord, VersionBump
 from digest.models import Paper
 
@@ -93,6 +94,7 @@ def _upsert(merged: dict[str, PaperRecord], bump_versions: dict[str, int]) -> Up
     for start in range(0, len(ids), BATCH_SIZE):
         batch = ids[start:start + BATCH_SIZE]
         existing = Paper.objects.in_bulk(batch, field_name="arxiv_id")
+        followed = followed_as_they_are(existing.values())
         to_create, to_update, touched_fields = [], [], set()
         for arxiv_id in batch:
             values = _known_values(merged[arxiv_id]) if arxiv_id in merged else {}
@@ -115,6 +117,7 @@ def _upsert(merged: dict[str, PaperRecord], bump_versions: dict[str, int]) -> Up
         Paper.objects.bulk_create(to_create)
         if to_update:
             Paper.objects.bulk_update(to_update, sorted(touched_fields | {"updated_at"}))
+            paper_events_record(before=followed, papers=to_update, now=now)
         counts.created += len(to_create)
         counts.updated += len(to_update)
     return counts

@@ -1,7 +1,8 @@
-"""One-click feedback: "More like this" and "Less like this" on a paper, from the links in
-every digest and on the web. A link is signed per reader, paper and action and never
-expires; it needs no session or CSRF cookie, because the token is the credential. Opening it
-records nothing (mail scanners open every link): the landing page POSTs the vote."""
+"""One-click feedback: "More like this", "Less like this" and "Follow this paper" on a
+paper, from the links in every digest and on the web. A link is signed per reader, paper and
+action and never expires; it needs no session or CSRF cookie, because the token is the
+credential. Opening it records nothing (mail scanners open every link): the landing page
+POSTs the vote or the follow."""
 
 import functools
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from subscriptions.models import Subscriber
 
 SALT = "paperboy.digest.feedback"
 ACTIONS = {"more": Vote.Value.MORE, "less": Vote.Value.LESS}
+FOLLOW = "follow"  # the same signed link, recorded as a follow (digest.follow), not a vote
 
 
 class BadFeedbackLink(Exception):
@@ -26,7 +28,7 @@ class BadFeedbackLink(Exception):
 class Feedback:
     subscriber: Subscriber
     paper: Paper
-    action: str  # "more" or "less"
+    action: str  # "more", "less" or "follow"
 
     @property
     def value(self) -> int:
@@ -63,7 +65,7 @@ def feedback_read(*, token: str) -> Feedback:
         raise BadFeedbackLink from None
     subscriber = Subscriber.objects.filter(token=subscriber_token).first()
     paper = Paper.objects.filter(arxiv_id=arxiv_id).first()
-    if subscriber is None or paper is None or action not in ACTIONS:
+    if subscriber is None or paper is None or (action not in ACTIONS and action != FOLLOW):
         raise BadFeedbackLink
     return Feedback(subscriber=subscriber, paper=paper, action=action)
 

@@ -1,4 +1,5 @@
-"""The page behind a digest's "More like this" / "Less like this" links.
+"""The page behind a digest's "More like this" / "Less like this" links (and, through
+digest.screens.follow, "Follow this paper").
 
 GET shows what the click means and records nothing: mail scanners open every link of a
 message, and they do not run pages. The page's script POSTs at once (a reader without
@@ -17,7 +18,8 @@ from kombu.exceptions import OperationalError
 
 from config.logs import log_event
 from digest.learn.reader_models import reader_top_papers
-from digest.learn.votes import BadFeedbackLink, feedback_read, vote_record, vote_undo
+from digest.learn.votes import FOLLOW, BadFeedbackLink, feedback_read, vote_record, vote_undo
+from digest.screens.follow import follow_page
 from digest.tasks import refit_reader
 from subscriptions.private_pages import token_page
 
@@ -34,6 +36,8 @@ def feedback(request: HttpRequest, token: str) -> HttpResponse:
         feedback = feedback_read(token=token)
     except BadFeedbackLink:
         return render(request, "subscriptions/bad_link.html", {"reason": "invalid"}, status=400)
+    if feedback.action == FOLLOW:
+        return follow_page(request, feedback)
     context = {"feedback": feedback, "paper": feedback.paper, "state": "asked"}
     if request.method == "POST":
         if request.POST.get("undo"):

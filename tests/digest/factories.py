@@ -5,7 +5,16 @@ makes unsaved rows for bulk_create."""
 import factory
 from django.utils import timezone
 
-from digest.models import Delivery, DeliveryItem, IngestRun, Paper, ReaderProfile, Vote
+from digest.models import (
+    Delivery,
+    DeliveryItem,
+    Follow,
+    IngestRun,
+    Paper,
+    PaperEvent,
+    ReaderProfile,
+    Vote,
+)
 from tests.subscriptions.factories import SubscriberFactory
 
 
@@ -65,3 +74,26 @@ class ReaderProfileFactory(factory.django.DjangoModelFactory):
         model = ReaderProfile
 
     subscriber = factory.SubFactory(SubscriberFactory)
+
+
+class FollowFactory(factory.django.DjangoModelFactory):
+    """A reader following a paper since now."""
+
+    class Meta:
+        model = Follow
+
+    subscriber = factory.SubFactory(SubscriberFactory)
+    paper = factory.SubFactory(PaperFactory)
+    followed_at = factory.LazyFunction(timezone.now)
+
+
+class PaperEventFactory(factory.django.DjangoModelFactory):
+    """A paper's code released, noticed now."""
+
+    class Meta:
+        model = PaperEvent
+
+    paper = factory.SubFactory(PaperFactory)
+    kind = PaperEvent.Kind.CODE
+    value = factory.Sequence(lambda n: f"https://github.com/example/repo-{n}")
+    noticed_at = factory.LazyFunction(timezone.now)

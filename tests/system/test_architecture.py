@@ -23,6 +23,7 @@ LAYERS = [
                     "subscriptions.seeds"]),
     ("records", ["subscriptions.models", "digest.models"]),
     ("readers' services", ["subscriptions"]),
+    ("follows", ["digest.follow"]),
     ("ingest", ["digest.ingest"]),
     ("match's reads", ["digest.match"]),
     ("learn", ["digest.learn"]),
