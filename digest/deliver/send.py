@@ -78,13 +78,15 @@ def delivery_send(*, delivery_id: int, renderer: Renderer, now: datetime, site_u
                   connection=None, timings: Counter | None = None,
                   delivery: Delivery | None = None, claimed: bool = False) -> Outcome:
     """Claim (unless `claimed` already, with deliveries_claim), render, send, record.
-    `delivery` (with its subscriber) may come loaded with others. `timings`, when given,
-    adds up seconds spent rendering and waiting for the ESP (the benchmark reads them)."""
+    `delivery` (with its subscriber and their topics) may come loaded with others.
+    `timings`, when given, adds up seconds spent rendering and waiting for the ESP (the
+    benchmark reads them)."""
     timings = Counter() if timings is None else timings
     if not claimed and delivery_id not in deliveries_claim(delivery_ids=[delivery_id], now=now):
         return delivery_not_claimed(delivery_id)
     if delivery is None:
-        delivery = Delivery.objects.select_related("subscriber").get(pk=delivery_id)
+        delivery = (Delivery.objects.select_related("subscriber")
+                    .prefetch_related("subscriber__topics").get(pk=delivery_id))
     subscriber = delivery.subscriber
     if delivery.maybe_sent:  # an earlier try may have reached the ESP: ask it first
         try:
@@ -101,7 +103,8 @@ def delivery_send(*, delivery_id: int, renderer: Renderer, now: datetime, site_u
     started = time.perf_counter()
     digest, links = digest_for(renderer=renderer, subscriber=subscriber,
                                edition=delivery.edition, items=items,
-                               browser_url=view_url(delivery, site_url))
+                               browser_url=view_url(delivery, site_url),
+                               frequency=delivery.frequency)
     message = message_build(
         template="digest", to=subscriber.email, html=digest.html, text=digest.text,
         subject=digest.subject,
