@@ -26,7 +26,7 @@ from digest.learn.votes import feedback_url
 from digest.memo import BoundedCache
 from digest.models import Delivery, Paper
 from subscriptions.emails import inline, inline_fragment, stylesheet, subscriber_links
-from subscriptions.models import Subscriber
+from subscriptions.models import Subscriber, Topic
 
 MAX_HTML_BYTES = 100_000  # Gmail clips messages over 102 KB
 DIGEST_CSS = "emails/digest/digest.css"
@@ -127,6 +127,19 @@ class Renderer:
 
     def __init__(self):
         self.renders = 0
+        self._topics: dict[int, Topic] | None = None
+
+    def groups(self, subscriber: Subscriber, topic_ids: list[int] | None = None
+               ) -> ReaderGroups:
+        """The reader's topics and lines, which name why each paper came. `topic_ids`: the
+        ids of their topics when read with a batch's (else read now); the catalog is read
+        once per renderer."""
+        if self._topics is None:
+            self._topics = Topic.objects.in_bulk()
+        if topic_ids is None:
+            topic_ids = list(subscriber.topics.values_list("pk", flat=True))
+        return groups_of(subscriber, topics=[self._topics[pk] for pk in topic_ids
+                                             if pk in self._topics])
 
     def card(self, paper: Paper) -> Card:
         key = (paper.pk, paper.updated_at)
@@ -300,11 +313,13 @@ def view_url(delivery: Delivery, site_url: str) -> str:
 
 def digest_for(*, renderer: Renderer, subscriber: Subscriber, edition: date,
                items: list[tuple[Paper, list[dict]]], browser_url: str,
-               frequency: str = DAILY) -> tuple[Digest, dict]:
-    """The digest as mailed, with the reader's own manage and unsubscribe links."""
+               frequency: str = DAILY, topic_ids: list[int] | None = None
+               ) -> tuple[Digest, dict]:
+    """The digest as mailed, with the reader's own manage and unsubscribe links.
+    `topic_ids`: the reader's topics, when read with a batch's."""
     links = {**subscriber_links(subscriber), "browser_url": browser_url}
     return renderer.digest(edition=edition, email=subscriber.email, items=items, links=links,
-                           frequency=frequency, groups=groups_of(subscriber),
+                           frequency=frequency, groups=renderer.groups(subscriber, topic_ids),
                            feedback=reader_feedback(subscriber)), links
 
 
@@ -318,7 +333,8 @@ def digest_for_browser(*, renderer: Renderer, subscriber: Subscriber, edition: d
     links = {"browser_url": browser_url,
              "link_request_url": settings.SITE_URL + reverse("subscriptions:link")}
     return renderer.digest(edition=edition, email=subscriber.email, items=items, links=links,
-                           kind="web", frequency=frequency, groups=groups_of(subscriber),
+                           kind="web", frequency=frequency,
+                           groups=renderer.groups(subscriber),
                            feedback=reader_feedback(subscriber) if with_feedback else None)
 
 

@@ -12,7 +12,7 @@ line); a line the reader has dropped since still reads as itself.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from digest.deliver.highlight import TITLE, marked
 from subscriptions.filters import ANY, FilterError, Term, parse_line, reader_lines
@@ -32,6 +32,10 @@ class Group:
 class ReaderGroups:
     groups: tuple[Group, ...]
     of_key: dict  # a line's meaning (Query.key) -> the indexes of the groups that hold it
+
+    @cached_property
+    def order(self) -> dict[Group, int]:
+        return {group: i for i, group in enumerate(self.groups)}
 
     def of_line(self, text: str) -> tuple[Group, ...]:
         """The groups holding this stored line, or the line on its own when none does."""
@@ -60,15 +64,14 @@ class Why:
 NO_GROUPS = ReaderGroups(groups=(), of_key={})
 
 
-def groups_of(subscriber) -> ReaderGroups:
-    """A subscriber's groups: their topics (prefetch `topics` when reading many readers),
-    then their own lines, authors included."""
-    topics = tuple((topic.name, tuple(topic.interest_lines)
-                    + tuple(f"cat:{category}" for category in topic.category_list))
-                   for topic in sorted(subscriber.topics.all(),
-                                       key=lambda topic: (topic.position, topic.name)))
-    return reader_groups(topics=topics, lines=reader_lines(interests=subscriber.interests,
-                                                           authors=subscriber.authors))
+def groups_of(subscriber, topics=None) -> ReaderGroups:
+    """A subscriber's groups: their topics (`topics`, their Topic rows when at hand, or read
+    now), in the catalog's order, then their own lines, authors included."""
+    topics = subscriber.topics.all() if topics is None else topics
+    ordered = sorted(topics, key=lambda topic: (topic.position, topic.name))
+    return reader_groups(topics=tuple((topic.name, tuple(topic.lines)) for topic in ordered),
+                         lines=reader_lines(interests=subscriber.interests,
+                                            authors=subscriber.authors))
 
 
 @lru_cache(maxsize=4096)  # readers who follow the same topics and lines share them
@@ -120,10 +123,9 @@ def why_of(matched: list[dict], groups: ReaderGroups, *, title: str = "") -> Why
             found = words_of.setdefault(group, [])
             found += [word for word in reason["words"] if word not in found]
             lines_of.setdefault(group, []).append(reason["line"])
-    order = {group: i for i, group in enumerate(groups.groups)}
     ranked = sorted(words_of, key=lambda group: (
         not any(hit for _, hit in marked(title, tuple(lines_of[group]), field=TITLE)),
-        -len(lines_of[group]), order.get(group, len(order))))
+        -len(lines_of[group]), groups.order.get(group, len(groups.groups))))
     return Why(groups=tuple(ranked), words=tuple(tuple(words_of[g]) for g in ranked),
                lines=tuple(reason["line"] for reason in matched))
 

@@ -41,8 +41,7 @@ def topic_lines(topics: QuerySet[Topic] | None = None) -> dict[str, list[str]]:
     """Each topic's lines (all topics by default): its interest lines and a cat: line per
     category."""
     topics = Topic.objects.all() if topics is None else topics
-    return {topic.slug: topic.interest_lines + [f"cat:{c}" for c in topic.category_list]
-            for topic in topics}
+    return {topic.slug: topic.lines for topic in topics}
 
 
 def reader_batches(subscribers: QuerySet[Subscriber], *, paper_keys: Iterable[int],
