@@ -71,7 +71,7 @@ def test_the_digest_mail_has_everything_a_reader_needs(readers, settings):
     assert 'href="https://huggingface.co/papers/2611.14021" style=' in html
     assert "Your daily papers · Saturday 21 November 2026" in shown
     # The card: where it came from, its numbers, who wrote it, what it says, where to read it.
-    assert ("Trending on Hugging Face ▲ 142 · 9 comments · arXiv 2611.14021 "
+    assert ("Trending on Hugging Face ▲ 142 · 9 comments · arXiv:2611.14021 "
             "Sparse Autoencoders Find Shared Features Across Language Model Scales "
             "Mira Okafor, Tomás Herrera, Lena Vogel · Example Interpretability Lab "
             "SAEs trained across model scales share most interpretable features. "
@@ -87,7 +87,7 @@ def test_the_digest_mail_has_everything_a_reader_needs(readers, settings):
     assert unsubscribe.group(1) in html and "/manage/" in html and "/d/" in html
     assert "style=" in html and "@media (prefers-color-scheme: dark)" in html
     assert ("1. Sparse Autoencoders Find Shared Features Across Language Model Scales\n"
-            "   arXiv 2611.14021 · Trending on Hugging Face · ▲ 142 · 9 comments\n"
+            "   arXiv:2611.14021 · Trending on Hugging Face · ▲ 142 · 9 comments\n"
             "   Mira Okafor, Tomás Herrera, Lena Vogel · Example Interpretability Lab\n") in text
     assert "   Why: sparse autoencoder; also matches “language model”" in text
     assert f"Unsubscribe: {unsubscribe.group(1)}" in text
