@@ -111,3 +111,13 @@ def test_preview_digest_with_nothing_to_show_is_one_error_line(readers, settings
     assert str(error.value) == ("no test digest for zed@example.org: none of the 11 papers "
                                 "of the Sat 21 Nov 2026 edition matches their filters")
     assert not any(tmp_path.iterdir())
+
+
+def test_an_esp_that_refuses_the_test_is_one_error_with_its_answer(readers, staff_client, esp):
+    esp.script.extend(["500", "500"])
+    response = act(staff_client, [readers["ada"], readers["grace"]])
+    [(level, text)] = said(response)
+    assert level == "error"
+    assert text.startswith("No test digest for grace@example.org, ada@example.org: the mail "
+                           "was not sent (AnymailRequestsAPIError: Postmark API response 500")
+    assert not Delivery.objects.exists()
