@@ -9,7 +9,7 @@ from digest.models import Paper
 
 SUMMARY_CHARS = 320
 HF, ARXIV = "hf", "arxiv"
-ANNOUNCED = {"cross": "Cross-list on arXiv", "replace": "Replaced on arXiv",
+ANNOUNCED = {"cross": "Cross-listed on arXiv", "replace": "Replaced on arXiv",
              "replace-cross": "Replaced on arXiv"}
 
 
@@ -17,7 +17,7 @@ ANNOUNCED = {"cross": "Cross-list on arXiv", "replace": "Replaced on arXiv",
 class Badge:
     kind: str  # HF or ARXIV: the badge's colour
     label: str  # "Trending on Hugging Face", "New on arXiv"...
-    stats: str  # "▲ 142 · 9 comments" (Hugging Face's), or ""
+    stats: str  # "▲ 142 · 9 comments" (Hugging Face's), "v3" (a replaced version), or ""
 
 
 def badge_of(paper: Paper) -> Badge | None:
@@ -29,7 +29,9 @@ def badge_of(paper: Paper) -> Badge | None:
             stats.append(counted(paper.num_comments, "comment"))
         return Badge(HF, "Trending on Hugging Face", " · ".join(stats))
     if paper.announced_on:
-        return Badge(ARXIV, ANNOUNCED.get(paper.announce_type, "New on arXiv"), "")
+        replaced = paper.announce_type.startswith("replace")
+        return Badge(ARXIV, ANNOUNCED.get(paper.announce_type, "New on arXiv"),
+                     f"v{paper.arxiv_version}" if replaced else "")
     return None
 
 

@@ -17,7 +17,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
 
-from digest.deliver.cards import card_context
+# short_authors and summary_of: the site's paper cards shorten them the same way.
+from digest.deliver.cards import card_context, short_authors, summary_of  # noqa: F401
 from digest.deliver.highlight import SUMMARY, TITLE, marked
 from digest.deliver.sections import RECOMMENDED, Section, counted, sections_of
 from digest.deliver.why import NO_GROUPS, TOPIC, ReaderGroups, Why, groups_of, why_of, why_sentence

@@ -71,7 +71,7 @@ def test_a_digest_at_600_px_in_light_and_dark_for_the_readme(full_digest, page):
     headings = page.locator("h2.section").all_text_contents()
     assert [" ".join(h.split()) for h in headings][-1] == "Recommended for you · 1 paper"
     assert any(h.startswith("Interpretability") for h in headings)
-    for badge in ("Trending on Hugging Face", "New on arXiv", "Cross-list on arXiv"):
+    for badge in ("Trending on Hugging Face", "New on arXiv", "Cross-listed on arXiv"):
         assert page.locator(".badge", has_text=badge).first.is_visible(), badge
     assert page.get_by_role("link", name="More like this").first.is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 600

@@ -146,12 +146,12 @@ def test_arxiv_cards_say_how_arxiv_announced_them_with_id_category_and_links(set
     digest = Renderer().digest(edition=EDITION, email="a@example.org", links=LINKS,
                                items=[(paper, []) for paper in papers])
     shown = visible(digest.html)
-    assert "Replaced on arXiv · arXiv:2611.09000 · cs.LG An Older Paper, Revised" in shown
+    assert "Replaced on arXiv v3 · arXiv:2611.09000 · cs.LG An Older Paper, Revised" in shown
     assert "New on arXiv · arXiv:2611.10001 · cs.LG Scaling Laws" in shown
-    assert "Cross-list on arXiv · arXiv:2611.10100 · cs.CL Retrieval Heads" in shown
+    assert "Cross-listed on arXiv · arXiv:2611.10100 · cs.CL Retrieval Heads" in shown
     assert "Hugging Face" not in shown  # not featured there: no badge, no link
     assert 'href="https://arxiv.org/pdf/2611.10001"' in digest.html
-    assert "   arXiv:2611.10100 · cs.CL · Cross-list on arXiv\n" in digest.text
+    assert "   arXiv:2611.10100 · cs.CL · Cross-listed on arXiv\n" in digest.text
     assert "   PDF: https://arxiv.org/pdf/2611.10100\n" in digest.text
 
 
