@@ -76,10 +76,13 @@ def first_line(error: Exception) -> str:
 def delivery_send(*, delivery_id: int, renderer: Renderer, now: datetime, site_url: str,
                   domain: str, items: list[tuple[Paper, list[dict]]] | None = None,
                   connection=None, timings: Counter | None = None,
-                  delivery: Delivery | None = None, claimed: bool = False) -> Outcome:
+                  delivery: Delivery | None = None, claimed: bool = False,
+                  topic_ids: list[int] | None = None) -> Outcome:
     """Claim (unless `claimed` already, with deliveries_claim), render, send, record.
-    `delivery` (with its subscriber) may come loaded with others. `timings`, when given,
-    adds up seconds spent rendering and waiting for the ESP (the benchmark reads them)."""
+    `delivery` (with its subscriber) and `topic_ids` (their topics') may come loaded
+    with others.
+    `timings`, when given, adds up seconds spent rendering and waiting for the ESP (the
+    benchmark reads them)."""
     timings = Counter() if timings is None else timings
     if not claimed and delivery_id not in deliveries_claim(delivery_ids=[delivery_id], now=now):
         return delivery_not_claimed(delivery_id)
@@ -101,7 +104,8 @@ def delivery_send(*, delivery_id: int, renderer: Renderer, now: datetime, site_u
     started = time.perf_counter()
     digest, links = digest_for(renderer=renderer, subscriber=subscriber,
                                edition=delivery.edition, items=items,
-                               browser_url=view_url(delivery, site_url))
+                               browser_url=view_url(delivery, site_url),
+                               frequency=delivery.frequency, topic_ids=topic_ids)
     message = message_build(
         template="digest", to=subscriber.email, html=digest.html, text=digest.text,
         subject=digest.subject,

@@ -3,12 +3,16 @@ from the papers (a test digest, each topic's matches): added here by extending t
 subscriptions app's admin classes, which know nothing of papers. Actions go through the
 services the tasks use and each writes an entry in the admin log."""
 
+from anymail.exceptions import AnymailError
 from django.contrib import admin, messages
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from digest.deliver.samples import digest_send_test
+from digest.deliver.samples import NoTestDigest, digest_send_test
+from digest.deliver.send import first_line
 from digest.deliver.state import deliveries_retry
 from digest.models import Delivery, DeliveryItem, IngestRun, Paper, ReaderProfile, Vote
 from digest.screens.topic_counts import topic_matches_last_week
@@ -150,6 +154,7 @@ class SubscriberWithDigestsAdmin(SubscriberAdmin):
     of the reader's next edition."""
 
     actions = [*SubscriberAdmin.actions, "send_test_digest"]
+    change_form_template = "admin/digest/subscriber_change_form.html"
     readonly_fields = [*SubscriberAdmin.readonly_fields, "votes_given", "learned_profile"]
     fieldsets = [*SubscriberAdmin.fieldsets[:2],
                  ("Learning", {"fields": ["votes_given", "learned_profile"]}),
@@ -177,24 +182,68 @@ class SubscriberWithDigestsAdmin(SubscriberAdmin):
         return format_html("{} profile, fitted {} for the week of {}",
                            profile.kind, f"{profile.fitted_at:%Y-%m-%d %H:%M}", profile.space)
 
-    @admin.action(description="Send me a test digest of each (today's edition, marked [Test])")
+    @admin.action(description="Send me a test digest of each (their latest edition, marked "
+                              "[Test])")
     def send_test_digest(self, request, queryset):
-        """To the operator's own address, never the reader's: a test must not mail someone
-        who may not be mailed."""
+        self._send_test_digests(request, list(queryset[:TEST_DIGESTS_AT_ONCE + 1]))
+
+    def get_urls(self):
+        return [path("<path:object_id>/test-digest/",
+                     self.admin_site.admin_view(self.test_digest_view),
+                     name="subscriptions_subscriber_test_digest")] + super().get_urls()
+
+    def test_digest_view(self, request, object_id: str):
+        """The change page's "Send me a test digest" button (a POST: it sends mail)."""
+        if request.method != "POST" or not self.has_change_permission(request):
+            return HttpResponse(status=405 if request.method != "POST" else 403)
+        subscriber = get_object_or_404(Subscriber, pk=object_id)
+        self._send_test_digests(request, [subscriber])
+        return HttpResponseRedirect(reverse("admin:subscriptions_subscriber_change",
+                                            args=[subscriber.pk]))
+
+    def _send_test_digests(self, request, subscribers: list[Subscriber]) -> None:
+        """Each reader's test digest to the operator's own address, never the reader's (a
+        test must not mail someone who may not be mailed). One message for those sent, one
+        error per distinct reason for the others."""
         to = request.user.email
         if not to:
             self.message_user(request, "Your account has no email address: add one to get "
                                        "test digests.", messages.ERROR)
             return
-        sent = 0
-        for subscriber in queryset[:20]:
-            if digest_send_test(subscriber=subscriber, edition=timezone.localdate(), to=to):
-                self.log_change(request, subscriber, f"Sent a test digest to {to}.")
-                sent += 1
-        level = messages.SUCCESS if sent else messages.WARNING
-        self.message_user(request, f"Test digest sent to {to} for {sent} of "
-                                   f"{min(queryset.count(), 20)} (nothing new for the others).",
-                          level)
+        if len(subscribers) > TEST_DIGESTS_AT_ONCE:
+            subscribers = subscribers[:TEST_DIGESTS_AT_ONCE]
+            self.message_user(request, f"Test digests go {TEST_DIGESTS_AT_ONCE} at a time: "
+                                       f"only the first {TEST_DIGESTS_AT_ONCE} were tried.",
+                              messages.WARNING)
+        sent, failed = [], {}
+        for subscriber in subscribers:
+            try:
+                edition = digest_send_test(subscriber=subscriber, to=to)
+            except NoTestDigest as error:
+                failed.setdefault(str(error), []).append(subscriber.email)
+            except (AnymailError, OSError) as error:
+                failed.setdefault(f"the mail was not sent ({first_line(error)})",
+                                  []).append(subscriber.email)
+            else:
+                self.log_change(request, subscriber,
+                                f"Sent a test digest of the {edition} edition to {to}.")
+                sent.append(subscriber.email)
+        if sent:
+            self.message_user(request, f"Test digest sent to {to} for {_listed(sent)}.",
+                              messages.SUCCESS)
+        for reason, emails in failed.items():
+            self.message_user(request, f"No test digest for {_listed(emails)}: {reason}.",
+                              messages.ERROR)
+
+
+TEST_DIGESTS_AT_ONCE = 20
+
+
+def _listed(emails: list[str]) -> str:
+    """"a@x, b@y and 3 others"."""
+    if len(emails) <= 3:
+        return ", ".join(emails)
+    return f"{', '.join(emails[:2])} and {len(emails) - 2} others"
 
 
 class TopicWithMatchesAdmin(TopicAdmin):

@@ -69,5 +69,6 @@ def digest_view(request, token: str):
     digest = digest_for_browser(renderer=Renderer(), subscriber=delivery.subscriber,
                                 edition=delivery.edition,
                                 items=delivery_items([delivery.pk])[delivery.pk],
-                                browser_url=request.build_absolute_uri())
+                                browser_url=request.build_absolute_uri(),
+                                frequency=delivery.frequency)
     return HttpResponse(digest.html)

@@ -17,6 +17,7 @@ from digest.management.commands.demo import SAMPLE
 from digest.models import Delivery, DeliveryItem, IngestRun, Paper, Vote
 from subscriptions.models import MailEvent, SignupRequest, Subscriber, Topic
 from tests.digest.factories import DeliveryFactory, DeliveryItemFactory, IngestRunFactory
+from tests.mails import visible
 from tests.sources import FakeInternet, json_file
 from tests.subscriptions.factories import (
     MailEventFactory,
@@ -188,12 +189,12 @@ def test_a_test_digest_goes_to_the_operator_marked_and_unrecorded(staff_client, 
     act(staff_client, Subscriber, "send_test_digest", [reader])
     [message] = mail.outbox
     assert message.to == ["ops@example.com"]  # the operator, never the reader
-    assert message.subject.startswith(f"[Test for {reader.email}] Your papers")
+    assert message.subject.startswith(f"[Test for {reader.email}] 1 paper · ")
     html = message.alternatives[0][0]
-    assert "Sparse Autoencoders Find Shared Features" in html
+    assert "Sparse Autoencoders Find Shared Features" in visible(html)
     assert "/manage/" not in html and "/u/" not in html  # none of the reader's own links
     assert not Delivery.objects.filter(subscriber=reader, edition=timezone.localdate()).exists()
-    assert logged(reader, "Sent a test digest to ops@example.com")
+    assert logged(reader, "Sent a test digest of the ") and logged(reader, " to ops@example.com")
 
 
 def test_readers_who_may_not_be_mailed_get_no_test_digest(staff_client, world):
