@@ -17,6 +17,7 @@ from digest.deliver.items import delivery_items, readers_topics
 from digest.deliver.render import Renderer
 from digest.deliver.send import TransientSendError, delivery_send
 from digest.deliver.state import commits_without_waiting_for_disk, deliveries_claim
+from digest.follow.updates import delivery_updates
 from digest.models import Delivery
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ def deliveries_send(delivery_ids: list[int], *,
             items = delivery_items(sorted(mine))
             rows = Delivery.objects.select_related("subscriber").in_bulk(sorted(mine))
             topics = readers_topics([row.subscriber_id for row in rows.values()])
+            updates = delivery_updates(sorted(mine))
             for delivery_id in chunk:
                 try:
                     outcome = delivery_send(
@@ -58,7 +60,8 @@ def deliveries_send(delivery_ids: list[int], *,
                         connection=connection, timings=timings,
                         delivery=rows.get(delivery_id), claimed=delivery_id in mine,
                         topic_ids=topics.get(rows[delivery_id].subscriber_id, [])
-                        if delivery_id in rows else None)
+                        if delivery_id in rows else None,
+                        updates=updates.get(delivery_id, []))
                 except TransientSendError as error:
                     counts["retrying"] += 1
                     on_transient(delivery_id, error)

@@ -6,7 +6,7 @@ headings, links) is filled in with escaped values.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
@@ -23,7 +23,8 @@ from digest.deliver.highlight import SUMMARY, TITLE, marked
 from digest.deliver.sections import RECOMMENDED, Section, counted, sections_of
 from digest.deliver.why import NO_GROUPS, TOPIC, ReaderGroups, Why, groups_of, why_of, why_sentence
 from digest.editions.due import edition_window
-from digest.learn.votes import feedback_url
+from digest.follow.updates import PaperUpdates
+from digest.learn.votes import FOLLOW, feedback_url
 from digest.memo import BoundedCache
 from digest.models import Delivery, Paper
 from subscriptions.emails import inline, inline_fragment, stylesheet, subscriber_links
@@ -33,6 +34,7 @@ MAX_HTML_BYTES = 100_000  # Gmail clips messages over 102 KB
 DIGEST_CSS = "emails/digest/digest.css"
 DAILY, WEEKLY = "daily", "weekly"
 SUBJECT_NAMES_CHARS = 50  # the topics a subject names, before "+2 more"
+UPDATES = "Updates on papers you follow"
 
 
 @cache
@@ -158,33 +160,39 @@ class Renderer:
     def digest(self, *, edition: date, email: str, items: list[tuple[Paper, list[dict]]],
                links: dict[str, str], kind: str = "mail", frequency: str = DAILY,
                groups: ReaderGroups = NO_GROUPS,
-               feedback: Callable[[Paper], tuple[str, str]] | None = None) -> Digest:
+               feedback: Callable[[Paper], tuple[str, str, str]] | None = None,
+               updates: Sequence[PaperUpdates] = ()) -> Digest:
         """`items`: the papers, best first, each with the lines and words that matched.
         `kind`: "mail", or "web" for the browser view (no links of the reader's in it).
         `groups`: the reader's topics and lines, which name why each paper came.
-        `feedback`: a paper's "More like this" and "Less like this" links, for the reader."""
+        `feedback`: a paper's "More like this", "Less like this" and "Follow this paper"
+        links, for the reader. `updates`: what changed on papers they follow, which the
+        digest opens with (a digest may hold only those)."""
         whys = [why_of(matched, groups, title=paper.title) for paper, matched in items]
+        intro = digest_intro(whys, frequency) if items else updates_intro(frequency)
         values = {"site_url": settings.SITE_URL, "tagline": tagline_of(edition, frequency),
-                  "intro": digest_intro(whys, frequency), "email": email, **links}
+                  "intro": intro, "email": email, **links}
         page = fill(skeleton(kind, frequency),
                     {name: escape(value) for name, value in values.items()})
         cards = [self._card_html(paper, why, feedback)
                  for (paper, _), why in zip(items, whys, strict=True)]
         shown = len(cards)
+        page = page.replace("<!--CARDS-->", updates_html(updates) + "<!--CARDS-->")
         html = self._assemble(page, cards, whys, shown, links["browser_url"])
         while len(html.encode()) > MAX_HTML_BYTES and shown > 1:
             shown -= 1
             html = self._assemble(page, cards, whys, shown, links["browser_url"])
         more = len(items) - shown
         text = fill(text_skeleton(kind, frequency), {
-            **values, "papers": self._text_papers(items, whys[:shown]),
+            **values, "papers": updates_text(updates) + self._text_papers(items, whys[:shown]),
             "more": f"\n{counted(more, 'more paper')} matched: {links['browser_url']}\n"
                     if more else ""})
-        return Digest(subject=subject_of(edition, frequency, len(items), subject_names(whys)),
+        names = subject_names(whys) if items else (UPDATES,)
+        return Digest(subject=subject_of(edition, frequency, len(items), names),
                       html=html, text=text, papers=shown)
 
     def _card_html(self, paper: Paper, why: Why,
-                   feedback: Callable[[Paper], tuple[str, str]] | None) -> str:
+                   feedback: Callable[[Paper], tuple[str, str, str]] | None) -> str:
         card = self.card(paper)
         return (card.html.replace("<!--TITLE-->", marked_html(card.title, why.lines, TITLE))
                 .replace("<!--SUMMARY-->", marked_html(card.summary, why.lines, SUMMARY))
@@ -247,6 +255,27 @@ def digest_intro(whys: list[Why], frequency: str = DAILY) -> str:
     return f"{papers} matching what you follow."
 
 
+def updates_intro(frequency: str = DAILY) -> str:
+    """The line under the heading of a digest that holds only updates."""
+    period = "this week" if frequency == WEEKLY else "today"
+    return f"No new papers for you {period}, but papers you follow changed."
+
+
+def updates_html(updates: Sequence[PaperUpdates]) -> str:
+    """"Updates on papers you follow", which a digest opens with: rendered for each digest
+    that has updates (few readers a day), its CSS inlined."""
+    if not updates:
+        return ""
+    return inline_fragment(render_to_string("emails/digest/updates.html", {"updates": updates}),
+                           css=stylesheet(DIGEST_CSS))
+
+
+def updates_text(updates: Sequence[PaperUpdates]) -> str:
+    if not updates:
+        return ""
+    return "\n" + render_to_string("emails/digest/updates.txt", {"updates": updates})
+
+
 def heading_html(section: Section) -> str:
     opening, closing = _tag("h2", "section")
     count_open, count_close = _tag("span", "count")
@@ -292,12 +321,13 @@ def why_html(why: Why) -> str:
     return f"{opening}{said}{closing}"
 
 
-def actions_html(more_url: str, less_url: str) -> str:
-    """The card's one-click actions: "More like this", "Less like this" (and, once readers
-    can follow a paper, "Follow this paper" beside them)."""
+def actions_html(more_url: str, less_url: str, follow_url: str) -> str:
+    """The card's one-click actions: "More like this", "Less like this", "Follow this
+    paper"."""
     opening, closing = _tag("p", "actions")
     return (f"{opening}{_link(more_url, 'More like this', 'action')}"
-            f"{_link(less_url, 'Less like this', 'action')}{closing}")
+            f"{_link(less_url, 'Less like this', 'action')}"
+            f"{_link(follow_url, 'Follow this paper', 'action')}{closing}")
 
 
 VIEW_SALT = "paperboy.digest.view"
@@ -314,19 +344,20 @@ def view_url(delivery: Delivery, site_url: str) -> str:
 
 def digest_for(*, renderer: Renderer, subscriber: Subscriber, edition: date,
                items: list[tuple[Paper, list[dict]]], browser_url: str,
-               frequency: str = DAILY, topic_ids: list[int] | None = None
-               ) -> tuple[Digest, dict]:
+               frequency: str = DAILY, topic_ids: list[int] | None = None,
+               updates: Sequence[PaperUpdates] = ()) -> tuple[Digest, dict]:
     """The digest as mailed, with the reader's own manage and unsubscribe links.
     `topic_ids`: the reader's topics, when read with a batch's."""
     links = {**subscriber_links(subscriber), "browser_url": browser_url}
     return renderer.digest(edition=edition, email=subscriber.email, items=items, links=links,
                            frequency=frequency, groups=renderer.groups(subscriber, topic_ids),
-                           feedback=reader_feedback(subscriber)), links
+                           feedback=reader_feedback(subscriber), updates=updates), links
 
 
 def digest_for_browser(*, renderer: Renderer, subscriber: Subscriber, edition: date,
                        items: list[tuple[Paper, list[dict]]], browser_url: str,
-                       frequency: str = DAILY, with_feedback: bool = True) -> Digest:
+                       frequency: str = DAILY, with_feedback: bool = True,
+                       updates: Sequence[PaperUpdates] = ()) -> Digest:
     """The digest as the browser view shows it: no link to the reader's preferences
     (whoever holds a forwarded digest can open the view), only a way to have them mailed to
     the reader; the one-click feedback links unless `with_feedback` is off (an operator's
@@ -335,12 +366,13 @@ def digest_for_browser(*, renderer: Renderer, subscriber: Subscriber, edition: d
              "link_request_url": settings.SITE_URL + reverse("subscriptions:link")}
     return renderer.digest(edition=edition, email=subscriber.email, items=items, links=links,
                            kind="web", frequency=frequency,
-                           groups=renderer.groups(subscriber),
+                           groups=renderer.groups(subscriber), updates=updates,
                            feedback=reader_feedback(subscriber) if with_feedback else None)
 
 
-def reader_feedback(subscriber: Subscriber) -> Callable[[Paper], tuple[str, str]]:
-    """A paper's "More like this" and "Less like this" links, signed for this reader."""
-    return lambda paper: (
-        feedback_url(subscriber=subscriber, arxiv_id=paper.arxiv_id, action="more"),
-        feedback_url(subscriber=subscriber, arxiv_id=paper.arxiv_id, action="less"))
+def reader_feedback(subscriber: Subscriber) -> Callable[[Paper], tuple[str, str, str]]:
+    """A paper's "More like this", "Less like this" and "Follow this paper" links, signed
+    for this reader."""
+    return lambda paper: tuple(
+        feedback_url(subscriber=subscriber, arxiv_id=paper.arxiv_id, action=action)
+        for action in ("more", "less", FOLLOW))

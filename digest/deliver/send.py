@@ -26,6 +26,7 @@ from digest.deliver.state import (
     delivery_record_failed,
     delivery_record_sent,
 )
+from digest.follow.updates import PaperUpdates, delivery_updates
 from digest.models import Delivery, Paper
 from subscriptions.emails import message_build, unsubscribe_headers
 
@@ -77,10 +78,11 @@ def delivery_send(*, delivery_id: int, renderer: Renderer, now: datetime, site_u
                   domain: str, items: list[tuple[Paper, list[dict]]] | None = None,
                   connection=None, timings: Counter | None = None,
                   delivery: Delivery | None = None, claimed: bool = False,
-                  topic_ids: list[int] | None = None) -> Outcome:
+                  topic_ids: list[int] | None = None,
+                  updates: list[PaperUpdates] | None = None) -> Outcome:
     """Claim (unless `claimed` already, with deliveries_claim), render, send, record.
-    `delivery` (with its subscriber) and `topic_ids` (their topics') may come loaded
-    with others.
+    `delivery` (with its subscriber), `topic_ids` (their topics') and `updates` (on papers
+    they follow) may come loaded with others.
     `timings`, when given, adds up seconds spent rendering and waiting for the ESP (the
     benchmark reads them)."""
     timings = Counter() if timings is None else timings
@@ -101,11 +103,14 @@ def delivery_send(*, delivery_id: int, renderer: Renderer, now: datetime, site_u
                 reason="the ESP already had it: an earlier try had reached it")
     if items is None:
         items = delivery_items([delivery_id])[delivery_id]
+    if updates is None:
+        updates = delivery_updates([delivery_id]).get(delivery_id, [])
     started = time.perf_counter()
     digest, links = digest_for(renderer=renderer, subscriber=subscriber,
                                edition=delivery.edition, items=items,
                                browser_url=view_url(delivery, site_url),
-                               frequency=delivery.frequency, topic_ids=topic_ids)
+                               frequency=delivery.frequency, topic_ids=topic_ids,
+                               updates=updates)
     message = message_build(
         template="digest", to=subscriber.email, html=digest.html, text=digest.text,
         subject=digest.subject,

@@ -14,6 +14,7 @@ from django_ratelimit.core import is_ratelimited
 
 from digest.deliver.items import delivery_items
 from digest.deliver.render import VIEW_SALT, Renderer, digest_for_browser
+from digest.follow.updates import delivery_updates
 from digest.models import Delivery
 from digest.screens.archive import paper_latest_featured_day, papers_featured_on
 from digest.screens.live_preview import preview_for
@@ -70,5 +71,6 @@ def digest_view(request, token: str):
                                 edition=delivery.edition,
                                 items=delivery_items([delivery.pk])[delivery.pk],
                                 browser_url=request.build_absolute_uri(),
-                                frequency=delivery.frequency)
+                                frequency=delivery.frequency,
+                                updates=delivery_updates([delivery.pk]).get(delivery.pk, []))
     return HttpResponse(digest.html)

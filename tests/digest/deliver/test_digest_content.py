@@ -21,7 +21,7 @@ from tests.sources import data
 
 pytestmark = pytest.mark.django_db
 LINKS = {"manage_url": "https://m.example", "unsubscribe_url": "https://u.example",
-         "browser_url": "https://b.example"}
+         "browser_url": "https://b.example", "feed_url": "https://f.example"}
 
 
 def send(edition: datetime.date = EDITION) -> None:
@@ -123,7 +123,8 @@ def test_recommended_papers_have_their_own_section_after_the_matched_ones(papers
         items=[(sae, [{"line": "sparse autoencoder", "words": ["sparse"]}]),
                (kv, [{"recommended": True, "because": liked}])],
         feedback=lambda paper: (f"https://v.example/more/{paper.arxiv_id}",
-                                f"https://v.example/less/{paper.arxiv_id}"))
+                                f"https://v.example/less/{paper.arxiv_id}",
+                                f"https://v.example/follow/{paper.arxiv_id}"))
     assert [heading for heading, _ in sections(digest.html)] == [
         "Sparse autoencoder · 1 paper", "Recommended for you · 1 paper"]
     assert "Recommended for you: close to Sparse <Autoencoders> & Features" in visible(
@@ -132,6 +133,7 @@ def test_recommended_papers_have_their_own_section_after_the_matched_ones(papers
     assert "2 new papers: 1 matching what you follow, 1 recommended for you." in digest.text
     # Every card has its actions, in the mail's part the reader clicks.
     assert digest.html.count(">More like this</a>") == digest.html.count('class="card"') == 2
+    assert digest.html.count(">Follow this paper</a>") == 2
 
 
 # --- cards -----------------------------------------------------------------------------------

@@ -2,25 +2,18 @@
 expected events out, none for papers nobody follows, and none again on a re-ingest."""
 
 import datetime
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from digest.follow.events import Watched, changes_between
 from digest.ingest.runs import ingest_hf
 from digest.models import Paper, PaperEvent
 from tests.digest.factories import FollowFactory
-from tests.sources import DATA, FakeInternet, json_file
+from tests.digest.follow.conftest import ingest
+from tests.sources import FakeInternet, json_file
 
 pytestmark = pytest.mark.django_db
-FOLLOW = DATA / "follow"
-
-
-def ingest(*names: str) -> None:
-    call_command("ingest", *[arg for name in names for arg in ("--file", str(FOLLOW / name))],
-                 stdout=StringIO())
 
 
 def events() -> set[tuple[str, str, str]]:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from digest.deliver.render import view_token
 from digest.deliver.samples import digest_send_test
 from digest.learn.votes import feedback_token
-from digest.models import Delivery, DeliveryItem, Paper, ReaderProfile, Vote
+from digest.models import Delivery, DeliveryItem, Follow, Paper, ReaderProfile, Vote
 from subscriptions.models import HistoryEntry, Subscriber
 from subscriptions.services import Preferences
 from tests.delivery_fixtures import EDITION, make_reader
@@ -44,14 +44,14 @@ def digest_html(address: str) -> str:
 
 def cards(html: str) -> dict[str, dict[str, str]]:
     """Each paper card of a digest by its paper's arXiv id: its title and the links of its
-    "More like this" / "Less like this", by their text."""
+    "More like this" / "Less like this" / "Follow this paper", by their text."""
     found = {}
     for card in html.split('<div class="card"')[1:]:
         card = card.split("</div>")[0]
         arxiv_id = re.search(r'href="https://arxiv\.org/abs/([^"]+)"', card).group(1)
         title = re.search(r'class="title"[^>]*><a [^>]+>(.*?)</a>', card).group(1)
         links = {text: html_lib.unescape(href) for href, text in re.findall(
-            r'<a href="([^"]+)"[^>]*>((?:More|Less) like this)</a>', card)}
+            r'<a href="([^"]+)"[^>]*>((?:More|Less) like this|Follow this paper)</a>', card)}
         found[arxiv_id] = {"title": visible(title), **links}
     return found
 
@@ -63,7 +63,7 @@ def path_of(link: str) -> str:
 # --- the links ------------------------------------------------------------------------------
 
 
-def test_every_card_of_a_digest_has_both_links_signed_for_its_reader_and_paper(
+def test_every_card_of_a_digest_has_its_links_signed_for_its_reader_and_paper(
         readers, settings):
     settings.SITE_URL = SITE
     send()
@@ -72,7 +72,7 @@ def test_every_card_of_a_digest_has_both_links_signed_for_its_reader_and_paper(
     for reader, papers in sent.items():
         assert len(papers) == digest_html(f"{reader}@example.org").count('class="card"') > 0
         links = [card[text] for card in papers.values()
-                 for text in ("More like this", "Less like this")]
+                 for text in ("More like this", "Less like this", "Follow this paper")]
         assert all(re.fullmatch(rf"{SITE}/v/[^/]+/", link) for link in links), links
         assert len(set(links)) == len(links)  # one per paper and action
     # The paper both Ada and Alan got: each has links of their own.
@@ -137,7 +137,8 @@ def everything_held() -> dict:
             "deliveries": list(Delivery.objects.order_by("pk").values()),
             "items": list(DeliveryItem.objects.order_by("pk").values()),
             "profiles": list(ReaderProfile.objects.order_by("pk").values("pk", "inputs_hash")),
-            "votes": list(Vote.objects.values())}
+            "votes": list(Vote.objects.values()),
+            "follows": list(Follow.objects.values())}
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

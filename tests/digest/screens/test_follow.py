@@ -3,10 +3,14 @@ nothing when opened and follows on its POST; the manage page lists the papers fo
 with an Unfollow button (POST, CSRF-protected); the choice to hear of updates; follows in the
 reader's data and gone with it."""
 
+import html as html_lib
 import json
 import re
+from io import StringIO
 
 import pytest
+from django.core import mail
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +19,7 @@ from digest.learn.votes import feedback_token
 from digest.models import Follow, FollowUpdate, Vote
 from subscriptions import tokens
 from subscriptions.models import Subscriber
+from tests.delivery_fixtures import EDITION
 from tests.digest.factories import (
     DeliveryFactory,
     FollowFactory,
@@ -25,6 +30,7 @@ from tests.subscriptions.factories import SubscriberFactory
 from tests.web import signup_data, tamper
 
 pytestmark = pytest.mark.django_db
+SITE = "https://paperboy.example.org"
 
 
 @pytest.fixture
@@ -103,6 +109,24 @@ def test_a_follow_link_is_its_own_link(ada, paper):
              reverse("feedback", args=[feedback_token(subscriber=ada, arxiv_id=paper.arxiv_id,
                                                       action="more")])}
     assert len(links) == 3
+
+
+def test_a_cards_follow_link_in_the_mail_follows_that_paper_for_that_reader(readers, settings):
+    """Every card of Ada's and Alan's digests has its own link; each follows its paper for
+    its reader, from a mail client (no session, no CSRF cookie)."""
+    settings.SITE_URL = SITE
+    call_command("send_digests", "--date", EDITION.isoformat(), stdout=StringIO())
+    mail_client = Client(enforce_csrf_checks=True)
+    for reader in ("ada", "alan"):
+        [message] = [m for m in mail.outbox if m.to == [f"{reader}@example.org"]]
+        html = message.alternatives[0][0]
+        links = [html_lib.unescape(link) for link in re.findall(
+            r'<a href="([^"]+)"[^>]*>Follow this paper</a>', html)]
+        assert len(links) == html.count('class="card"') > 0
+        arxiv_id = re.search(r'href="https://arxiv\.org/abs/([^"]+)"', html).group(1)
+        mail_client.post(links[0].removeprefix(SITE))
+        follow = Follow.objects.get(subscriber=readers[reader])
+        assert follow.paper.arxiv_id == arxiv_id  # the first card's paper
 
 
 # --- the manage page ------------------------------------------------------------------------
