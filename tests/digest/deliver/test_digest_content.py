@@ -21,7 +21,7 @@ from tests.sources import data
 
 pytestmark = pytest.mark.django_db
 LINKS = {"manage_url": "https://m.example", "unsubscribe_url": "https://u.example",
-         "browser_url": "https://b.example"}
+         "browser_url": "https://b.example", "feed_url": "https://f.example"}
 
 
 def send(edition: datetime.date = EDITION) -> None:
