@@ -7,7 +7,9 @@ behind a signed link are never cached and send no Referer (subscriptions.private
 
 from collections.abc import Callable
 from datetime import timedelta
+from functools import lru_cache
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -203,8 +205,18 @@ def filter_help(request: HttpRequest) -> HttpResponse:
                   {"filter_help": filter_help_html()})
 
 
+# The site's icons (templates/icons/favicon.svg is the drawing; the .ico and .png were
+# rendered from it): what base.html links, and what browsers ask for unprompted.
+ICONS = {"favicon.ico": "image/vnd.microsoft.icon", "favicon.svg": "image/svg+xml",
+         "apple-touch-icon.png": "image/png"}
+
+
+@lru_cache(maxsize=len(ICONS))
+def _icon_bytes(name: str) -> bytes:
+    return (settings.BASE_DIR / "templates" / "icons" / name).read_bytes()
+
+
 @require_GET
 @cache_control(max_age=7 * 86400, public=True)
-def favicon(request: HttpRequest) -> HttpResponse:
-    """No icon: an empty answer, so browsers stop asking and log no 404 on every page."""
-    return HttpResponse(status=204)
+def icon(request: HttpRequest, name: str) -> HttpResponse:
+    return HttpResponse(_icon_bytes(name), content_type=ICONS[name])
