@@ -42,12 +42,18 @@ class _Page(HTMLParser):
     """What a visitor sees of a page: its title, its text, and its links."""
 
     HIDDEN = {"script", "style", "template", "title", "head"}
+    # Elements that separate words wherever they start or end (inline ones do not).
+    BREAKS = {"p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "button", "td", "th",
+              "tr", "br", "section", "article", "nav", "header", "footer", "label", "option",
+              "select", "textarea", "input", "legend", "fieldset", "details", "summary"}
 
     def __init__(self):
         super().__init__()
         self.title, self.words, self.links, self._hidden, self._link = "", [], [], [], None
 
     def handle_starttag(self, tag, attrs):
+        if tag in self.BREAKS:
+            self.words.append(" ")
         if tag in self.HIDDEN:
             self._hidden.append(tag)
         if tag == "a":
@@ -55,6 +61,8 @@ class _Page(HTMLParser):
             self.links.append(self._link)
 
     def handle_endtag(self, tag):
+        if tag in self.BREAKS:
+            self.words.append(" ")
         if self._hidden and self._hidden[-1] == tag:
             self._hidden.pop()
         if tag == "a":
@@ -74,7 +82,7 @@ def read_page(html: str) -> _Page:
     page = _Page()
     page.feed(html)
     page.title = " ".join(page.title.split())
-    page.text = " ".join(" ".join(page.words).split())
+    page.text = " ".join("".join(page.words).split())
     page.links = [(" ".join(text.split()), href) for href, text in page.links]
     return page
 
