@@ -9,6 +9,8 @@ from digest.screens.feedback import feedback
 admin.site.site_header = "Paperboy operations"
 admin.site.site_title = "Paperboy"
 admin.site.index_title = "Run Paperboy"
+# The list pages need the page's width (the home page and the breadcrumbs lead everywhere).
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("", include("subscriptions.urls")),
