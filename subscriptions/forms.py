@@ -77,7 +77,7 @@ class PreferencesForm(forms.Form):
                                      label="Minimum upvotes on Hugging Face")
     description = forms.CharField(
         required=False, label="What you follow, in your own words", max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": EXAMPLE_DESCRIPTION}),
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": EXAMPLE_DESCRIPTION}),
         help_text="A few sentences are enough; Paperboy learns from them which papers fit.")
     seed_papers = forms.CharField(
         required=False, label="Papers like the ones you want", max_length=5000,

@@ -136,9 +136,9 @@ def panel(title: str, series: dict[str, list[int]], *, since: date, note: str = 
 
 def run_rows(runs) -> list[dict]:
     """The last ingest runs, each column in words."""
-    return [{"started": run.started_at, "source": run.get_source_display(),
-             "asked": ingest_request_text(run), "status": run.get_status_display(),
-             "created": run.created, "updated": run.updated, "skipped": run.skipped,
+    return [{"started": run.started_at, "asked": ingest_request_text(run),
+             "status": run.get_status_display(), "created": run.created,
+             "updated": run.updated, "skipped": run.skipped,
              "error": shortened(run.error, length=80)} for run in runs]
 
 

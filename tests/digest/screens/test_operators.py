@@ -100,7 +100,7 @@ def test_the_dashboard_shows_the_figures_with_a_few_queries(staff_client, world,
     assert "Deliveries by the time the mail left" in page.text
     assert "Today 30 days Sent 667 667 Skipped 667 667 Failed 666 666" in page.text
     assert html.count('<svg class="chart"') == 5
-    assert "File on disk 1 file: hf_daily_papers.json Succeeded 11 0 0 –" in page.text
+    assert "1 file: hf_daily_papers.json Succeeded 11 0 0 –" in page.text
     assert "{" not in page.text and "[" not in page.text  # no raw dict or list in any column
 
 
