@@ -160,9 +160,9 @@ def archive():
     Paper.objects.bulk_create(papers)
 
 
-def test_the_archive_moves_between_days_and_fits_a_phone(site, page, archive):
+def test_the_archive_moves_between_days_and_fits_a_phone(site, page, console, archive):
     page.set_viewport_size({"width": PHONE, "height": 900})
-    page.goto(site.url + "/archive/")
+    console(site.url + "/archive/")
     assert page.get_by_role("heading", name="November 2026").is_visible()
     assert page_width(page) <= PHONE
     page.screenshot(path=SHOTS / "archive-390.png", full_page=True)
@@ -184,6 +184,8 @@ def test_the_archive_moves_between_days_and_fits_a_phone(site, page, archive):
     assert page.get_by_text("Paper ", exact=False).first.is_visible()
     icon = page.request.get(site.url + "/favicon.ico")
     assert icon.status == 200 and icon.body()[:4] == b"\x00\x00\x01\x00"
+    console(site.url + "/papers/2611.14021/")
+    assert console.problems == []
 
 
 def dated(model, rows: dict, field: str) -> None:
