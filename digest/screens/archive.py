@@ -30,14 +30,22 @@ def _announced_only_q() -> Q:
     return Q(featured_on__isnull=True) | ~Q(featured_on=F("announced_on"))
 
 
+def _per_day(papers, field: str) -> dict[date, int]:
+    return dict(papers.filter(**{f"{field}__isnull": False}).order_by()
+                .values_list(field).annotate(n=Count("pk")))
+
+
 def archive_days() -> list[ArchiveDay]:
-    """Every day with papers, newest first, with how many of each source."""
-    featured = dict(Paper.objects.filter(featured_on__isnull=False).order_by()
-                    .values_list("featured_on").annotate(n=Count("pk")))
-    announced = dict(Paper.objects.filter(_announced_only_q(), announced_on__isnull=False)
-                     .order_by().values_list("announced_on").annotate(n=Count("pk")))
+    """Every day with papers, newest first, with how many of each source. Three counts
+    grouped by day: Hugging Face's, arXiv's, and the few papers both listed the same day
+    (read from the featured ones, a few dozen a day), so arXiv's thousands a day are only
+    counted in their index."""
+    featured = _per_day(Paper.objects, "featured_on")
+    announced = _per_day(Paper.objects, "announced_on")
+    both = _per_day(Paper.objects.filter(announced_on=F("featured_on")), "featured_on")
     days = sorted(featured.keys() | announced.keys(), reverse=True)
-    return [ArchiveDay(day, featured.get(day, 0), announced.get(day, 0)) for day in days]
+    return [ArchiveDay(day, featured.get(day, 0), announced.get(day, 0) - both.get(day, 0))
+            for day in days]
 
 
 def paper_latest_featured_day() -> date | None:
