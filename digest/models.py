@@ -143,7 +143,7 @@ class Delivery(models.Model):
         indexes = [models.Index(fields=["edition", "status"], name="delivery_edition_status_idx")]
 
     def __str__(self) -> str:
-        return f"{self.edition} to {self.subscriber_id} ({self.status})"
+        return f"{self.edition} edition for {self.subscriber} ({self.get_status_display()})"
 
 
 class DeliveryItem(models.Model):
@@ -163,7 +163,7 @@ class DeliveryItem(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.rank} {self.paper_id}"
+        return f"#{self.rank}: {self.paper.arxiv_id}"
 
 
 class PaperEmbedding(models.Model):
