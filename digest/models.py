@@ -143,13 +143,16 @@ class Delivery(models.Model):
         indexes = [models.Index(fields=["edition", "status"], name="delivery_edition_status_idx")]
 
     def __str__(self) -> str:
-        return f"{self.edition} to {self.subscriber_id} ({self.status})"
+        return f"{self.edition} edition for {self.subscriber} ({self.get_status_display()})"
 
 
 class DeliveryItem(models.Model):
     """A paper chosen for a delivery, its rank, and why it matched."""
 
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="items")
+    # No index of its own: one_item_per_paper (delivery, paper) serves lookups by delivery,
+    # and each index is paid for on every one of a day's millions of items.
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="items",
+                                 db_index=False)
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="delivery_items")
     rank = models.PositiveSmallIntegerField()
     matched = models.JSONField(
@@ -163,7 +166,7 @@ class DeliveryItem(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.rank} {self.paper_id}"
+        return f"#{self.rank}: {self.paper.arxiv_id}"
 
 
 class PaperEmbedding(models.Model):

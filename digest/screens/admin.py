@@ -15,9 +15,11 @@ from digest.deliver.samples import NoTestDigest, digest_send_test
 from digest.deliver.send import first_line
 from digest.deliver.state import deliveries_retry
 from digest.models import Delivery, DeliveryItem, IngestRun, Paper, ReaderProfile, Vote
+from digest.screens.describe import ingest_request_text, reasons_text
 from digest.screens.topic_counts import topic_matches_last_week
 from digest.tasks import ingest_run_again, queue_sends
 from subscriptions.admin import SubscriberAdmin, TopicAdmin
+from subscriptions.admin_text import shortened
 from subscriptions.models import Subscriber, Topic
 
 
@@ -52,16 +54,35 @@ class HasCodeFilter(admin.SimpleListFilter):
 
 @admin.register(Paper)
 class PaperAdmin(admin.ModelAdmin):
-    list_display = ["arxiv_id", "title", "featured_on", "announced_on", "upvotes", "github_stars"]
+    list_display = ["arxiv_id", "short_title", "featured", "announced", "upvotes", "stars"]
     list_filter = ["featured_on", SourceFilter, HasCodeFilter]
     search_fields = ["arxiv_id", "title", "authors"]
     date_hierarchy = "featured_on"
     readonly_fields = ["links", "sent_to", "created_at", "updated_at"]
 
+    @admin.display(description="Title", ordering="title")
+    def short_title(self, paper: Paper) -> str:
+        return shortened(paper.title)
+
+    @admin.display(description="Featured", ordering="featured_on")
+    def featured(self, paper: Paper):
+        return paper.featured_on
+
+    @admin.display(description="Announced", ordering="announced_on")
+    def announced(self, paper: Paper):
+        return paper.announced_on
+
+    @admin.display(description="Stars", ordering="github_stars")
+    def stars(self, paper: Paper):
+        return paper.github_stars
+
     @admin.display(description="Read it")
     def links(self, paper: Paper) -> str:
-        return format_html('<a href="{}">arXiv</a> · <a href="{}">Hugging Face</a>',
-                           paper.arxiv_url, paper.hf_url)
+        if not paper.arxiv_id:  # a paper being added
+            return "–"
+        return format_html('<a href="{}">On this site</a> · <a href="{}">arXiv</a> · '
+                           '<a href="{}">Hugging Face</a>',
+                           reverse("paper", args=[paper.arxiv_id]), paper.arxiv_url, paper.hf_url)
 
     @admin.display(description="Sent to")
     def sent_to(self, paper: Paper) -> str:
@@ -71,11 +92,19 @@ class PaperAdmin(admin.ModelAdmin):
 
 @admin.register(IngestRun)
 class IngestRunAdmin(admin.ModelAdmin):
-    list_display = ["started_at", "source", "request", "status", "created", "updated",
-                    "unchanged", "skipped", "finished_at", "error"]
+    list_display = ["started_at", "asked", "status", "created", "updated", "skipped",
+                    "short_error"]
     list_filter = ["status", "source", "started_at"]
     search_fields = ["error", "skip_reasons"]
     actions = ["rerun"]
+
+    @admin.display(description="Asked for")
+    def asked(self, run: IngestRun) -> str:
+        return ingest_request_text(run)
+
+    @admin.display(description="Error", ordering="error")
+    def short_error(self, run: IngestRun) -> str:
+        return shortened(run.error)
 
     def has_add_permission(self, request):
         return False
@@ -100,10 +129,17 @@ class IngestRunAdmin(admin.ModelAdmin):
 
 class DeliveryItemInline(admin.TabularInline):
     model = DeliveryItem
-    fields = ["rank", "paper", "matched"]
+    fields = ["rank", "paper", "why"]
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("paper")
+
+    @admin.display(description="Why")
+    def why(self, item: DeliveryItem) -> str:
+        return reasons_text(item.matched)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -111,8 +147,8 @@ class DeliveryItemInline(admin.TabularInline):
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ["edition", "subscriber", "status", "papers_count", "attempts", "sent_at",
-                    "reason"]
+    list_display = ["edition", "subscriber", "status", "papers_count", "sent_at",
+                    "short_reason"]
     list_filter = ["status", "frequency", "edition"]
     search_fields = ["subscriber__email", "esp_message_id"]
     list_select_related = ["subscriber"]
@@ -130,6 +166,10 @@ class DeliveryAdmin(admin.ModelAdmin):
     def papers_count(self, delivery: Delivery) -> int:
         return delivery.papers_total
 
+    @admin.display(description="Reason", ordering="reason")
+    def short_reason(self, delivery: Delivery) -> str:
+        return shortened(delivery.reason)
+
     def has_add_permission(self, request):
         return False
 
@@ -142,7 +182,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     @admin.action(description="Retry the failed ones")
     def retry_failed(self, request, queryset):
         retried = deliveries_retry(delivery_ids=list(queryset.values_list("pk", flat=True)))
-        for delivery in Delivery.objects.filter(pk__in=retried):
+        for delivery in Delivery.objects.filter(pk__in=retried).select_related("subscriber"):
             self.log_change(request, delivery, "Retried by an operator.")
         queue_sends(retried)
         self.message_user(request, f"Queued {len(retried)} failed deliver"
