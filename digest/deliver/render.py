@@ -41,9 +41,13 @@ def skeleton(kind: str = "mail", frequency: str = DAILY) -> str:
     CSS inlined. "mail" has the reader's own links in its footer; "web" (the browser view,
     which anyone holding a forwarded digest can open) has none, only a way to have them
     mailed."""
-    return inline(render_to_string("emails/digest/page.html",
+    page = inline(render_to_string("emails/digest/page.html",
                                    {"kind": kind, "frequency": frequency}),
                   css=stylesheet(DIGEST_CSS))
+    if kind == "web":  # a page of the site: its icon (added after css-inline, which drops links)
+        page = page.replace("</title>", '</title><link rel="icon" href="[[site_url]]/favicon.svg"'
+                                        ' type="image/svg+xml">', 1)
+    return page
 
 
 @cache
@@ -164,8 +168,10 @@ class Renderer:
         `groups`: the reader's topics and lines, which name why each paper came.
         `feedback`: a paper's "More like this" and "Less like this" links, for the reader."""
         whys = [why_of(matched, groups, title=paper.title) for paper, matched in items]
+        subject = subject_of(edition, frequency, len(items), subject_names(whys))
         values = {"site_url": settings.SITE_URL, "tagline": tagline_of(edition, frequency),
-                  "intro": digest_intro(whys, frequency), "email": email, **links}
+                  "intro": digest_intro(whys, frequency), "email": email, "subject": subject,
+                  **links}
         page = fill(skeleton(kind, frequency),
                     {name: escape(value) for name, value in values.items()})
         cards = [self._card_html(paper, why, feedback)
@@ -180,8 +186,7 @@ class Renderer:
             **values, "papers": self._text_papers(items, whys[:shown]),
             "more": f"\n{counted(more, 'more paper')} matched: {links['browser_url']}\n"
                     if more else ""})
-        return Digest(subject=subject_of(edition, frequency, len(items), subject_names(whys)),
-                      html=html, text=text, papers=shown)
+        return Digest(subject=subject, html=html, text=text, papers=shown)
 
     def _card_html(self, paper: Paper, why: Why,
                    feedback: Callable[[Paper], tuple[str, str]] | None) -> str:
