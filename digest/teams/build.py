@@ -120,6 +120,8 @@ def members_ranked(readers: set[int], *, edition: date, index: PaperIndex, table
     rank them (learning included) whatever they were sent themselves; and each one's own
     limit (papers per email)."""
     ranked, limits = {}, {}
+    if not readers:
+        return ranked, limits
     topics = topic_lines()
     keys = [paper.key for paper in index.papers]
     for _, rows in reader_batches(Subscriber.objects.filter(pk__in=readers), paper_keys=keys,
@@ -146,7 +148,7 @@ def members_votes(readers: set[int], *, paper_keys: list[int]) -> dict[int, dict
 def team_items(members: list[Member], *, ranked: dict[int, list[tuple[int, str]]],
                limits: dict[int, int], votes: dict[int, dict[int, int]], sent: set[int],
                limit: int) -> list[tuple[int, str]]:
-    """The team's (paper key, why as JSON) items, in the order chosen."""
+    """The team's (paper key, why as JSON) items, in the digest's order."""
     why = {member.key: dict(ranked.get(member.reader, [])) for member in members}
     wants = {member.key: [paper for paper, _ in ranked.get(member.reader, [])
                           if paper not in sent][:limits.get(member.reader, 0)]

@@ -12,7 +12,8 @@ matches are represented and nobody's list floods it:
 3. Then each member in turn, those with the fewest papers so far first (so anyone not yet
    covered before anyone else's second), gets their best paper not yet chosen.
 
-up to the team's limit. Each chosen paper names every member whose list has it.
+up to the team's limit. Each chosen paper names every member whose list has it; the
+digest shows the papers for more members first.
 """
 
 from collections.abc import Hashable, Mapping, Sequence
@@ -28,7 +29,8 @@ class Pick:
 def papers_for_team(wants: Mapping[Hashable, Sequence[int]], *, limit: int,
                     votes: Mapping[Hashable, Mapping[int, int]] | None = None) -> list[Pick]:
     """`wants`: each member's papers, best first. `votes`: each member's votes (+1 or -1)
-    on papers of the edition. Returns the chosen papers in the order chosen."""
+    on papers of the edition. Returns the chosen papers, those for more members first (in
+    the order chosen among equals)."""
     lists = votes_applied(wants, votes or {})
     rank = {member: {paper: i for i, paper in enumerate(papers)}
             for member, papers in lists.items()}
@@ -56,7 +58,8 @@ def papers_for_team(wants: Mapping[Hashable, Sequence[int]], *, limit: int,
             break
         member = min(hungry, key=lambda m: picks[m])  # min keeps the first of equals
         choose(next(p for p in lists[member] if p not in chosen))
-    return [Pick(paper, tuple(wanted_by[paper])) for paper in chosen]
+    picks = [Pick(paper, tuple(wanted_by[paper])) for paper in chosen]
+    return sorted(picks, key=lambda pick: -len(pick.members))  # shown: shared papers first
 
 
 def _best_shared(wanted_by: dict[int, list[Hashable]], rank: dict[Hashable, dict[int, int]],

@@ -17,12 +17,23 @@ def team_zones_in_use() -> list[str]:
     return list(active.values_list("timezone", flat=True).distinct().order_by("timezone"))
 
 
+def teams_for_edition(*, edition: date) -> QuerySet[Team]:
+    """Teams that may be mailed edition `edition`, are due it, and have no row for it yet."""
+    return (Team.objects.filter(team_mailable_q(on=edition))
+            .filter(frequency__in=frequencies_due(edition))
+            .exclude(deliveries__edition=edition))
+
+
 def teams_due_in(zone: str, *, now: datetime) -> tuple[date, QuerySet[Team]]:
     """The local edition date in `zone` at `now`, and that zone's teams due it then."""
     local = now.astimezone(ZoneInfo(zone))
-    edition = local.date()
-    return edition, (Team.objects.filter(team_mailable_q(on=edition))
-                     .filter(frequency__in=frequencies_due(edition), timezone=zone,
-                             send_hour__lte=local.hour,
-                             send_hour__gt=local.hour - CATCH_UP_HOURS)
-                     .exclude(deliveries__edition=edition))
+    return local.date(), teams_for_edition(edition=local.date()).filter(
+        timezone=zone, send_hour__lte=local.hour, send_hour__gt=local.hour - CATCH_UP_HOURS)
+
+
+def teams_due(*, day: date | None, now: datetime) -> list[tuple[date, QuerySet[Team]]]:
+    """Edition `day` for every team due it whatever its hour; without a day, the teams due
+    now in their own time zones (what the send_digests command builds)."""
+    if day is not None:
+        return [(day, teams_for_edition(edition=day))]
+    return [teams_due_in(zone, now=now) for zone in team_zones_in_use()]
