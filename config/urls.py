@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from digest.screens import feeds
 from digest.screens import views as digest_views
 from digest.screens.dashboard import dashboard
 from digest.screens.feedback import feedback
@@ -16,6 +17,10 @@ urlpatterns = [
     path("preview/", digest_views.preview, name="preview"),
     path("d/<str:token>/", digest_views.digest_view, name="digest-view"),
     path("v/<str:token>/", feedback, name="feedback"),
+    # Atom feeds; a reader's own is last, so "papers" is never read as a token.
+    path("feeds/papers.atom", feeds.archive_feed, name="archive-feed"),
+    path("feeds/topics/<slug:slug>.atom", feeds.topic_feed, name="topic-feed"),
+    path("feeds/<str:token>.atom", feeds.reader_feed, name="reader-feed"),
     path("admin/dashboard/", dashboard, name="admin-dashboard"),
     path("admin/", admin.site.urls),
     # ESP tracking webhooks, /anymail/<esp>/tracking/, behind ANYMAIL["WEBHOOK_SECRET"]:

@@ -66,6 +66,7 @@ def subscriber_links(subscriber: Subscriber) -> dict:
     return {
         "manage_url": tokens.link(subscriber=subscriber, purpose=tokens.MANAGE),
         "unsubscribe_url": tokens.link(subscriber=subscriber, purpose=tokens.UNSUBSCRIBE),
+        "feed_url": tokens.feed_link(subscriber=subscriber),
     }
 
 

@@ -1,9 +1,11 @@
 """Signed links. Each purpose has its own salt, so a token made for one purpose never works
 for another. Manage and unsubscribe links carry the subscriber's random token, so rotating
 that revokes them all; a confirmation link carries its sign-up request's random key.
-Confirm and manage links expire; unsubscribe links never do."""
+Confirm and manage links expire; unsubscribe links never do, nor do private feed addresses
+(a feed reader cannot ask for a new one)."""
 
 from dataclasses import dataclass
+from functools import cache
 
 from django.conf import settings
 from django.core import signing
@@ -11,7 +13,7 @@ from django.urls import reverse
 
 from subscriptions.models import SignupRequest, Subscriber
 
-CONFIRM, MANAGE, UNSUBSCRIBE = "confirm", "manage", "unsubscribe"
+CONFIRM, MANAGE, UNSUBSCRIBE, FEED = "confirm", "manage", "unsubscribe", "feed"
 
 
 class BadToken(Exception):
@@ -30,7 +32,7 @@ class Purpose:
 
 def _purpose(name: str) -> Purpose:
     ages = {CONFIRM: settings.CONFIRM_LINK_MAX_AGE_DAYS,
-            MANAGE: settings.MANAGE_LINK_MAX_AGE_DAYS, UNSUBSCRIBE: None}
+            MANAGE: settings.MANAGE_LINK_MAX_AGE_DAYS, UNSUBSCRIBE: None, FEED: None}
     return Purpose(salt=f"paperboy.subscriptions.{name}", max_age_days=ages[name])
 
 
@@ -66,12 +68,13 @@ def unsign_with(token: str, rule: Purpose) -> str:
 
 
 def token_make(*, subscriber: Subscriber, purpose: str) -> str:
-    """A subscriber's manage or unsubscribe token."""
+    """A subscriber's manage, unsubscribe or feed token."""
     return _sign(subscriber.token, purpose)
 
 
 def token_read(*, token: str, purpose: str) -> Subscriber:
-    """The subscriber a manage or unsubscribe link belongs to, or BadToken saying why not."""
+    """The subscriber a manage, unsubscribe or feed link belongs to, or BadToken saying why
+    not."""
     value = _unsign(token, purpose)
     subscriber = Subscriber.objects.filter(token=value).first()
     if subscriber is None:
@@ -99,6 +102,23 @@ def _absolute(purpose: str, token: str) -> str:
 def link(*, subscriber: Subscriber, purpose: str) -> str:
     """The absolute URL of a subscriber's manage or unsubscribe link, for mail."""
     return _absolute(purpose, token_make(subscriber=subscriber, purpose=purpose))
+
+
+def feed_link(*, subscriber: Subscriber) -> str:
+    """The absolute URL of a reader's private Atom feed (a digest screen: its route is the
+    project's, config/urls.py)."""
+    token = token_make(subscriber=subscriber, purpose=FEED)
+    return settings.SITE_URL + _feed_path().replace(PLACEHOLDER, token)
+
+
+PLACEHOLDER = "TOKEN"
+
+
+@cache
+def _feed_path() -> str:
+    """The feed's path with a placeholder for the token, resolved once per process: every
+    digest carries the link, and reverse() costs six times the signature."""
+    return reverse("reader-feed", args=[PLACEHOLDER])
 
 
 def confirm_link(*, request: SignupRequest) -> str:

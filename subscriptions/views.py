@@ -151,6 +151,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         tokens.token_make(subscriber=subscriber, purpose=tokens.UNSUBSCRIBE)])
     return render(request, "subscriptions/manage.html", {
         "form": form, "subscriber": subscriber, "unsubscribe_url": unsubscribe,
+        "feed_url": tokens.feed_link(subscriber=subscriber),
         "my_data_url": reverse("subscriptions:my-data", args=[token]),
         "pauses": {key: label for key, (label, _) in PAUSES.items()},
         "paused": subscriber.paused_until and subscriber.paused_until >= timezone.localdate(),

@@ -1,4 +1,5 @@
-"""What the archive pages show: the papers of a day, the latest day with papers."""
+"""What the archive pages (and the archive's feed) show: the papers of a day or of a few
+days, the latest day with papers."""
 
 from datetime import date
 
@@ -16,5 +17,12 @@ def paper_latest_featured_day() -> date | None:
     )
 
 
+def papers_featured_between(*, since: date, until: date) -> QuerySet[Paper]:
+    """Featured from `since` to `until` (both included): newest day first, and within a day
+    as the archive lists it, most upvoted first."""
+    return (Paper.objects.filter(featured_on__gte=since, featured_on__lte=until)
+            .order_by("-featured_on", "-upvotes", "arxiv_id"))
+
+
 def papers_featured_on(*, day: date) -> QuerySet[Paper]:
-    return Paper.objects.filter(featured_on=day).order_by("-upvotes", "arxiv_id")
+    return papers_featured_between(since=day, until=day)

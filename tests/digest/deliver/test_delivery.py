@@ -200,7 +200,7 @@ def test_cards_are_rendered_once_per_run_and_the_html_stays_under_100kb(readers)
     paper.ai_summary = "word " * 800  # a card far larger than real ones
     items = [(paper, [{"line": "x", "words": ["word"]}])] * 50
     links = {"manage_url": "https://m", "unsubscribe_url": "https://u",
-             "browser_url": "https://b"}
+             "browser_url": "https://b", "feed_url": "https://f"}
     digest = renderer.digest(edition=EDITION, email="a@example.org", items=items, links=links)
     assert renderer.renders == 1
     assert len(digest.html.encode()) < MAX_HTML_BYTES

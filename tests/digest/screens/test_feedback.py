@@ -150,9 +150,9 @@ def test_a_mail_scanner_opening_every_link_of_a_digest_changes_nothing(readers, 
                     for href in re.findall(r'href="([^"]+)"', message.alternatives[0][0])
                     if href.startswith(live_server.url)})
     # The site's home (the brand), and the reader's pages: manage, unsubscribe, browser view,
-    # feedback.
+    # feedback, feed.
     kinds = {link.removeprefix(live_server.url).strip("/").split("/")[0] for link in links}
-    assert kinds == {"", "manage", "u", "d", "v"}, links
+    assert kinds == {"", "manage", "u", "d", "v", "feeds"}, links
     with httpx.Client(follow_redirects=True, timeout=30) as scanner:
         for link in links:
             assert scanner.get(link).status_code == 200, link
