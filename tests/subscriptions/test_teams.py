@@ -193,3 +193,28 @@ def test_unconfirmed_invitations_go_when_their_link_expires(ada):
     TeamMemberFactory(email="kept@example.org", subscriber=ada, invited_at=old)
     assert team_invitations_purge(now=timezone.now()) == 1
     assert list(TeamMember.objects.values_list("email", flat=True)) == ["kept@example.org"]
+
+
+@pytest.mark.parametrize(("name", "status"), [("hard_bounce", "suppressed"),
+                                              ("spam_complaint", "suppressed"),
+                                              ("subscription_change", "unsubscribed")])
+def test_a_bounce_or_complaint_at_the_teams_address_stops_the_team(client, settings, name,
+                                                                   status):
+    from tests.subscriptions.test_bounces import SECRET, postmark
+
+    settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": SECRET}
+    team = TeamFactory(address="lab@lists.example.org")
+    member = TeamMemberFactory(team=team)
+    postmark(client, name, Email="Lab@lists.example.org")
+    assert Team.objects.get().status == status
+    assert Subscriber.objects.get(pk=member.subscriber_id).status == "active"
+
+
+def test_a_readers_data_names_their_teams_and_erasing_removes_their_invitations(client, ada):
+    TeamMemberFactory(subscriber=ada, team__name="Robotics Club", name="Ada L.")
+    TeamMemberFactory(subscriber=None, email=ada.email, confirmed_at=None)
+    manage = f"/manage/{tokens.token_make(subscriber=ada, purpose=tokens.MANAGE)}/"
+    data = client.get(f"{manage}my-data.json").json()
+    assert [(t["team"], t["named"]) for t in data["teams"]] == [("Robotics Club", "Ada L.")]
+    client.post(manage, {"action": "erase", "erase_confirmed": "yes"})
+    assert not TeamMember.objects.exists() and Team.objects.count() == 2
