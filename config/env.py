@@ -6,6 +6,7 @@ changing behaviour silently.
 """
 
 import os
+import zoneinfo
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -60,6 +61,15 @@ def env_choice(name: str, default: str, *, choices: tuple[str, ...], environ=Non
         if value.lower() == choice.lower():
             return choice
     raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+
+
+def env_timezone(name: str, default: str, *, environ=None) -> str:
+    """A time zone name zoneinfo knows (Europe/Paris, UTC)."""
+    value = env_str(name, default, environ=environ)
+    if value not in zoneinfo.available_timezones():
+        raise ImproperlyConfigured(f"{name} must be a time zone name such as Europe/Paris, "
+                                   f"got {value!r}")
+    return value
 
 
 def env_list(name: str, default: list[str], *, environ=None) -> list[str]:

@@ -19,6 +19,7 @@ from config.env import (
     env_list,
     env_prefixed,
     env_str,
+    env_timezone,
     env_url,
 )
 
@@ -254,7 +255,11 @@ if not REDIS_URL:
 # --- Everything else --------------------------------------------------------
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+# The operators' time zone: the admin's dates and the dashboard's days are in it. Readers'
+# editions follow each reader's own zone, whatever this is.
+TIME_ZONE = env_timezone("TIME_ZONE", "UTC")
+# Dates in the admin as operators read them in a table: 2 Dec 2026 05:25 (config/formats).
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 USE_TZ = True
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from digest.screens import feeds
+from digest.screens import feeds, papers_pages
 from digest.screens import views as digest_views
 from digest.screens.dashboard import dashboard
 from digest.screens.feedback import feedback
@@ -9,11 +9,15 @@ from digest.screens.feedback import feedback
 admin.site.site_header = "Paperboy operations"
 admin.site.site_title = "Paperboy"
 admin.site.index_title = "Run Paperboy"
+# The list pages need the page's width (the home page and the breadcrumbs lead everywhere).
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("", include("subscriptions.urls")),
-    path("papers/", digest_views.latest_papers, name="latest-papers"),
-    path("archive/<str:day>/", digest_views.papers_of_day, name="archive-day"),
+    path("papers/", papers_pages.latest_papers, name="latest-papers"),
+    path("papers/<path:arxiv_id>/", papers_pages.paper_page, name="paper"),
+    path("archive/", papers_pages.archive, name="archive"),
+    path("archive/<str:day>/", papers_pages.papers_of_day, name="archive-day"),
     path("preview/", digest_views.preview, name="preview"),
     path("d/<str:token>/", digest_views.digest_view, name="digest-view"),
     path("v/<str:token>/", feedback, name="feedback"),

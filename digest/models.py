@@ -22,6 +22,9 @@ class Paper(models.Model):
     announced_on = models.DateField(
         null=True, blank=True, db_index=True, help_text="Day arXiv announced it."
     )
+    announce_type = models.CharField(
+        max_length=MAX_LENGTHS["announce_type"], blank=True,
+        help_text="How arXiv announced it: new, cross (a cross-list), replace, replace-cross.")
     published_at = models.DateTimeField(null=True, blank=True, help_text="arXiv submission date.")
     upvotes = models.PositiveIntegerField(default=0)
     num_comments = models.PositiveIntegerField(default=0)
@@ -44,6 +47,16 @@ class Paper(models.Model):
     @property
     def arxiv_url(self) -> str:
         return f"https://arxiv.org/abs/{self.arxiv_id}"
+
+    @property
+    def pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self.arxiv_id}"
+
+    @property
+    def primary_category(self) -> str:
+        """arXiv lists a paper's primary category first; "" when no source gave any (the
+        Hugging Face listing gives none)."""
+        return self.categories[0] if self.categories else ""
 
     @property
     def hf_url(self) -> str:
@@ -142,8 +155,8 @@ class Delivery(models.Model):
         indexes = [models.Index(fields=["edition", "status"], name="delivery_edition_status_idx")]
 
     def __str__(self) -> str:
-        to = f"team {self.team_id}" if self.team_id else self.subscriber_id
-        return f"{self.edition} to {to} ({self.status})"
+        to = f"team {self.team}" if self.team_id else self.subscriber
+        return f"{self.edition} edition for {to} ({self.get_status_display()})"
 
 
 class DeliveryItem(models.Model):
@@ -163,7 +176,7 @@ class DeliveryItem(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.rank} {self.paper_id}"
+        return f"#{self.rank}: {self.paper.arxiv_id}"
 
 
 class PaperEmbedding(models.Model):

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from subscriptions import tasks
+from subscriptions.admin_text import shortened
 from subscriptions.consent import (
     operator,
     subscriber_ask_to_confirm,
@@ -292,10 +293,14 @@ class TopicAdmin(admin.ModelAdmin):
 
 @admin.register(MailEvent)
 class MailEventAdmin(admin.ModelAdmin):
-    list_display = ["received_at", "kind", "recipient", "description"]
+    list_display = ["received_at", "kind", "recipient", "what_happened"]
     list_filter = ["kind", "event_type", "received_at"]
     search_fields = ["recipient", "esp_message_id", "event_id"]
     readonly_fields = [f.name for f in MailEvent._meta.fields]
+
+    @admin.display(description="Description", ordering="description")
+    def what_happened(self, event: MailEvent) -> str:
+        return shortened(event.description)
 
     def has_add_permission(self, request):
         return False

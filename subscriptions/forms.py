@@ -1,6 +1,5 @@
 """Signup and preferences forms: every field validated, filter lines by the real parser."""
 
-import zoneinfo
 from functools import lru_cache, partial
 
 from django import forms
@@ -11,9 +10,8 @@ from subscriptions.filters import MAX_LINES, FilterError, validate_interest_line
 from subscriptions.models import Subscriber, Topic
 from subscriptions.seeds import MAX_SEEDS, SeedError, seeds_from_export, seeds_parse
 from subscriptions.services import Preferences
+from subscriptions.timezones import all_zones, canonical_zone, canonical_zones, zone_choices
 
-TIMEZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
-TIMEZONE_NAMES = frozenset(TIMEZONES)
 EXAMPLE_DESCRIPTION = ("How networks come to generalize despite overparameterization: "
                        "double descent, grokking, implicit bias of gradient descent.")
 MAX_SEED_FILE_BYTES = 2_000_000
@@ -23,14 +21,19 @@ MAX_AUTHOR_LENGTH = 100
 
 
 class TimezoneField(forms.ChoiceField):
-    """One of the ~600 IANA zones. Listed lazily, as Django copies a form's fields for every
-    form it makes (one per imported row), and checked by set membership."""
+    """A time zone, picked from the canonical ones grouped by region (subscriptions.timezones).
+    Any name zoneinfo knows is accepted (an import, an older browser) and stored as the
+    canonical zone it means. Listed lazily, as Django copies a form's fields for every form
+    it makes (one per imported row), and checked by set membership."""
 
     def __init__(self, **kwargs):
-        super().__init__(choices=lambda: [(name, name) for name in TIMEZONES], **kwargs)
+        super().__init__(choices=zone_choices, **kwargs)
 
     def valid_value(self, value) -> bool:
-        return value in TIMEZONE_NAMES
+        return value in all_zones()
+
+    def clean(self, value) -> str:
+        return canonical_zone(super().clean(value))
 
 
 class InterestLinesField(forms.CharField):
@@ -74,7 +77,7 @@ class PreferencesForm(forms.Form):
                                      label="Minimum upvotes on Hugging Face")
     description = forms.CharField(
         required=False, label="What you follow, in your own words", max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": EXAMPLE_DESCRIPTION}),
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": EXAMPLE_DESCRIPTION}),
         help_text="A few sentences are enough; Paperboy learns from them which papers fit.")
     seed_papers = forms.CharField(
         required=False, label="Papers like the ones you want", max_length=5000,
@@ -144,7 +147,12 @@ class PreferencesForm(forms.Form):
 
     @classmethod
     def for_subscriber(cls, subscriber: Subscriber, **kwargs) -> "PreferencesForm":
-        return cls(initial=vars(Preferences.of(subscriber)), **kwargs)
+        initial = vars(Preferences.of(subscriber))
+        zone = initial["timezone"] = canonical_zone(subscriber.timezone)
+        form = cls(initial=initial, **kwargs)
+        if zone not in canonical_zones():  # kept as it is (Etc/GMT+5): offered, so a save keeps it
+            form.fields["timezone"].choices = [*zone_choices(), ("Other", [(zone, zone)])]
+        return form
 
 
 class AddressForm(forms.Form):

@@ -55,6 +55,11 @@ class Topic(models.Model):
     def category_list(self) -> list[str]:
         return self.categories.split()
 
+    @property
+    def lines(self) -> list[str]:
+        """What the matcher looks for: its interest lines and a cat: line per category."""
+        return self.interest_lines + [f"cat:{category}" for category in self.category_list]
+
 
 class SubscriberStatus(models.TextChoices):
     ACTIVE = "active", "Active"

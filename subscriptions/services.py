@@ -3,7 +3,6 @@ Everything about consent (sign-up, confirmation, unsubscribing, suppression) is 
 subscriptions.consent."""
 
 from dataclasses import dataclass, field
-from datetime import date
 
 from django.db import transaction
 
@@ -56,8 +55,3 @@ def subscriber_update(*, subscriber: Subscriber, preferences: Preferences) -> No
     preferences.apply(subscriber)
     subscriber.save()
     subscriber.topics.set(preferences.topics)
-
-
-def subscriber_pause(*, subscriber: Subscriber, until: date | None) -> None:
-    """No digests up to and including `until`; None resumes."""
-    Subscriber.objects.filter(pk=subscriber.pk).update(paused_until=until)

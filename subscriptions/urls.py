@@ -13,6 +13,6 @@ urlpatterns = [
     path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("link/", views.link_request, name="link"),
     path("help/filters/", views.filter_help, name="filter-help"),
-    path("favicon.ico", views.favicon, name="favicon"),
+    *[path(name, views.icon, {"name": name}, name=name) for name in views.ICONS],
     *team_urls.urlpatterns,
 ]

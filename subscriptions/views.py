@@ -5,9 +5,12 @@ open links), POST acts. Responses never reveal whether an address is subscribed.
 behind a signed link are never cached and send no Referer (subscriptions.private_pages).
 """
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
+from functools import lru_cache
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -28,14 +31,15 @@ from subscriptions.consent import (
 from subscriptions.forms import LinkRequestForm, PreferencesForm, SignupForm
 from subscriptions.help import filter_help_html
 from subscriptions.models import SignupRequest, Subscriber
+from subscriptions.pausing import PAUSES, paused_until, subscriber_pause, subscriber_resume
 from subscriptions.personal_data import subscriber_data_export, subscriber_erase
 from subscriptions.private_pages import token_page
-from subscriptions.services import Preferences, subscriber_pause, subscriber_update
+from subscriptions.services import Preferences, subscriber_update
+from subscriptions.timezones import zone_aliases
 from subscriptions.visitors import address_key, client_ip, ip_key
 
 PER_IP = "20/h"  # signups or link requests from one address on the internet
 PER_ADDRESS = "5/h"  # mails to one mailbox from the forms
-PAUSES = {"1w": ("one week", 7), "2w": ("two weeks", 14), "1m": ("a month", 30)}
 
 
 def limited(request: HttpRequest, *, group: str, key, rate: str) -> bool:
@@ -75,7 +79,8 @@ def signup(request: HttpRequest) -> HttpResponse:
                               preferences=form.preferences(), now=timezone.now())))
         if answer:
             return answer
-    return render(request, "subscriptions/signup.html", {"form": form})
+    return render(request, "subscriptions/signup.html",
+                  {"form": form, "timezone_aliases": json.dumps(zone_aliases())})
 
 
 @require_GET
@@ -127,20 +132,18 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
                 subscriber_update(subscriber=subscriber, preferences=form.preferences())
                 messages.success(request, "Saved. Your next digest follows these choices.")
                 return redirect(request.path)
-        elif action in PAUSES:
-            label, days = PAUSES[action]
-            until = timezone.localdate() + timedelta(days=days)
-            subscriber_pause(subscriber=subscriber, until=until)
-            messages.success(request, f"Paused for {label}: no digests until after {until:%-d %B}.")
+        elif action in PAUSES and subscriber.status == Subscriber.Status.ACTIVE:
+            until = subscriber_pause(subscriber=subscriber, choice=action, now=timezone.now(),
+                                     where="the manage page")
+            messages.success(request, f"Paused for {PAUSES[action][0]}: no digests until "
+                                      f"after {until:%-d %B}.")
             return redirect(request.path)
         elif action == "resume":
-            subscriber_pause(subscriber=subscriber, until=None)
+            subscriber_resume(subscriber=subscriber, now=timezone.now(), where="the manage page")
             messages.success(request, "Resumed: your digests start again.")
             return redirect(request.path)
-        elif action == "resubscribe":  # through opt-in again, with the choices they had
-            subscriber_signup(email=subscriber.email, preferences=Preferences.of(subscriber),
-                              now=timezone.now(), origin=SignupRequest.Origin.RESUBSCRIBE)
-            return redirect("subscriptions:check-inbox")
+        elif action == "resubscribe":
+            return resubscribe(request, subscriber)
         elif action == "erase":
             if request.POST.get("erase_confirmed") != "yes":
                 messages.error(request, "Tick the box to confirm that everything should go.")
@@ -154,8 +157,19 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         "feed_url": tokens.feed_link(subscriber=subscriber),
         "my_data_url": reverse("subscriptions:my-data", args=[token]),
         "pauses": {key: label for key, (label, _) in PAUSES.items()},
-        "paused": subscriber.paused_until and subscriber.paused_until >= timezone.localdate(),
+        "paused": paused_until(subscriber, now=timezone.now()),
     })
+
+
+def resubscribe(request: HttpRequest, subscriber: Subscriber) -> HttpResponse:
+    """Subscribe again, through opt-in, with the choices the reader had; the confirmation
+    mails count against the mailbox's limit, as the forms' do."""
+    if limited(request, group="mail-address", key=lambda group, request: subscriber.email,
+               rate=PER_ADDRESS):
+        return too_many(request)
+    subscriber_signup(email=subscriber.email, preferences=Preferences.of(subscriber),
+                      now=timezone.now(), origin=SignupRequest.Origin.RESUBSCRIBE)
+    return redirect("subscriptions:check-inbox")
 
 
 @csrf_exempt  # RFC 8058: mailbox providers POST without cookies or a CSRF token
@@ -167,9 +181,20 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     except tokens.BadToken as error:
         return bad_link(request, error.reason)
     if request.method == "POST":
+        # A mailbox provider's one-click POST carries only List-Unsubscribe=One-Click.
+        action = request.POST.get("action", "unsubscribe")
+        if action in PAUSES and subscriber.status == Subscriber.Status.ACTIVE:
+            until = subscriber_pause(subscriber=subscriber, choice=action, now=timezone.now(),
+                                     where="the unsubscribe page")
+            return render(request, "subscriptions/paused.html", {
+                "subscriber": subscriber, "until": until, "resumes": until + timedelta(days=1)})
+        if action == "resubscribe" and subscriber.status == Subscriber.Status.UNSUBSCRIBED:
+            return resubscribe(request, subscriber)
         subscriber_unsubscribe(subscriber=subscriber, now=timezone.now())
         return render(request, "subscriptions/unsubscribed.html", {"subscriber": subscriber})
-    return render(request, "subscriptions/unsubscribe.html", {"subscriber": subscriber})
+    return render(request, "subscriptions/unsubscribe.html", {
+        "subscriber": subscriber, "paused": paused_until(subscriber, now=timezone.now()),
+        "pauses": {key: label for key, (label, _) in PAUSES.items()}})
 
 
 @require_http_methods(["GET", "POST"])
@@ -204,8 +229,18 @@ def filter_help(request: HttpRequest) -> HttpResponse:
                   {"filter_help": filter_help_html()})
 
 
+# The site's icons (templates/icons/favicon.svg is the drawing; the .ico and .png were
+# rendered from it): what base.html links, and what browsers ask for unprompted.
+ICONS = {"favicon.ico": "image/vnd.microsoft.icon", "favicon.svg": "image/svg+xml",
+         "apple-touch-icon.png": "image/png"}
+
+
+@lru_cache(maxsize=len(ICONS))
+def _icon_bytes(name: str) -> bytes:
+    return (settings.BASE_DIR / "templates" / "icons" / name).read_bytes()
+
+
 @require_GET
 @cache_control(max_age=7 * 86400, public=True)
-def favicon(request: HttpRequest) -> HttpResponse:
-    """No icon: an empty answer, so browsers stop asking and log no 404 on every page."""
-    return HttpResponse(status=204)
+def icon(request: HttpRequest, name: str) -> HttpResponse:
+    return HttpResponse(_icon_bytes(name), content_type=ICONS[name])

@@ -13,7 +13,7 @@ from django.core.mail import get_connection
 from django.utils import timezone
 
 from config.logs import log_event
-from digest.deliver.items import delivery_items
+from digest.deliver.items import delivery_items, readers_topics
 from digest.deliver.render import Renderer
 from digest.deliver.send import TransientSendError, delivery_send
 from digest.deliver.state import commits_without_waiting_for_disk, deliveries_claim
@@ -49,13 +49,17 @@ def deliveries_send(delivery_ids: list[int], *,
             mine = deliveries_claim(delivery_ids=chunk, now=timezone.now())
             items = delivery_items(sorted(mine))
             rows = Delivery.objects.select_related("subscriber", "team").in_bulk(sorted(mine))
+            topics = readers_topics([row.subscriber_id for row in rows.values()
+                                     if row.subscriber_id])
             for delivery_id in chunk:
                 try:
                     outcome = delivery_send(
                         delivery_id=delivery_id, renderer=renderer, now=timezone.now(),
                         site_url=site_url, domain=domain, items=items.get(delivery_id),
                         connection=connection, timings=timings,
-                        delivery=rows.get(delivery_id), claimed=delivery_id in mine)
+                        delivery=rows.get(delivery_id), claimed=delivery_id in mine,
+                        topic_ids=topics.get(rows[delivery_id].subscriber_id, [])
+                        if delivery_id in rows else None)
                 except TransientSendError as error:
                     counts["retrying"] += 1
                     on_transient(delivery_id, error)

@@ -9,6 +9,7 @@ from django.db.models.functions import Cast
 
 from digest.memo import BoundedCache
 from digest.models import DeliveryItem, Paper
+from subscriptions.models import Subscriber
 
 # Papers loaded in this process, by id and version: a digest names 20 of an edition's
 # ~1,000 papers, so loading each once per process beats loading 20 per digest.
@@ -38,6 +39,15 @@ def delivery_items(delivery_ids: list[int]) -> dict[int, list[tuple[Paper, list[
             paper = _PAPERS[(paper_id, version)] = Paper.objects.get(pk=paper_id)
         items[delivery_id].append((paper, _reasons(reasons)))
     return items
+
+
+def readers_topics(subscriber_ids: list[int]) -> dict[int, list[int]]:
+    """Each reader's topics (their ids), for a batch in one query of plain values."""
+    found: dict[int, list[int]] = {}
+    for subscriber_id, topic_id in Subscriber.topics.through.objects.filter(
+            subscriber_id__in=subscriber_ids).values_list("subscriber_id", "topic_id"):
+        found.setdefault(subscriber_id, []).append(topic_id)
+    return found
 
 
 @lru_cache(maxsize=4096)  # bounded: worker memory stays flat

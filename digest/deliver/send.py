@@ -77,10 +77,13 @@ def first_line(error: Exception) -> str:
 def delivery_send(*, delivery_id: int, renderer: Renderer, now: datetime, site_url: str,
                   domain: str, items: list[tuple[Paper, list[dict]]] | None = None,
                   connection=None, timings: Counter | None = None,
-                  delivery: Delivery | None = None, claimed: bool = False) -> Outcome:
+                  delivery: Delivery | None = None, claimed: bool = False,
+                  topic_ids: list[int] | None = None) -> Outcome:
     """Claim (unless `claimed` already, with deliveries_claim), render, send, record.
-    `delivery` (with its subscriber or team) may come loaded with others. `timings`, when given,
-    adds up seconds spent rendering and waiting for the ESP (the benchmark reads them)."""
+    `delivery` (with its subscriber or team) and `topic_ids` (the subscriber's topics') may
+    come loaded with others.
+    `timings`, when given, adds up seconds spent rendering and waiting for the ESP (the
+    benchmark reads them)."""
     timings = Counter() if timings is None else timings
     if not claimed and delivery_id not in deliveries_claim(delivery_ids=[delivery_id], now=now):
         return delivery_not_claimed(delivery_id)
@@ -103,12 +106,14 @@ def delivery_send(*, delivery_id: int, renderer: Renderer, now: datetime, site_u
         to = delivery.team.address
         digest, links = team_digest_for(renderer=renderer, team=delivery.team,
                                         edition=delivery.edition, items=items,
-                                        browser_url=view_url(delivery, site_url))
+                                        browser_url=view_url(delivery, site_url),
+                                        frequency=delivery.frequency)
     else:
         to = delivery.subscriber.email
         digest, links = digest_for(renderer=renderer, subscriber=delivery.subscriber,
                                    edition=delivery.edition, items=items,
-                                   browser_url=view_url(delivery, site_url))
+                                   browser_url=view_url(delivery, site_url),
+                                   frequency=delivery.frequency, topic_ids=topic_ids)
     message = message_build(
         template="digest", to=to, html=digest.html, text=digest.text,
         subject=digest.subject,

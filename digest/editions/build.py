@@ -57,16 +57,18 @@ class EditionBatch:
 
 
 def edition_batches(*, edition: date, subscribers: QuerySet[Subscriber],
-                    frequencies: list[str] | None = None,
-                    size: int = MATCHED_AT_ONCE) -> Iterator[EditionBatch]:
-    """These subscribers' edition, `size` readers at a time, from one pass over them."""
+                    frequencies: list[str] | None = None, size: int = MATCHED_AT_ONCE,
+                    sent_too: bool = False) -> Iterator[EditionBatch]:
+    """These subscribers' edition, `size` readers at a time, from one pass over them.
+    `sent_too`: papers a reader was sent before may be chosen again (a test digest shows
+    what their filters pick now, sent or not)."""
     topics = topic_lines()
     for frequency in frequencies or frequencies_due(edition):
         since, until = edition_window(edition=edition, frequency=frequency)
         index, table = edition_lines(since=since, until=until)
+        sent_before = [] if sent_too else [paper.key for paper in index.papers]
         for emails, rows in reader_batches(subscribers.filter(frequency=frequency),
-                                           paper_keys=[paper.key for paper in index.papers],
-                                           size=size):
+                                           paper_keys=sent_before, size=size):
             readers = compile_rows(rows, topics=topics, table=table)
             yield EditionBatch(frequency, match(readers, index), emails)
 

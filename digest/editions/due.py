@@ -24,6 +24,23 @@ def edition_window(*, edition: date, frequency: str) -> tuple[date, date]:
     return edition - timedelta(days=WINDOW_DAYS[frequency]), edition - timedelta(days=1)
 
 
+def edition_latest(*, frequency: str, zone: str, now: datetime) -> date:
+    """The latest edition of a reader of this frequency in this time zone: today's there, or
+    for a weekly reader, this week's Monday's."""
+    today = now.astimezone(ZoneInfo(zone)).date()
+    if frequency == Subscriber.Frequency.WEEKLY:
+        return today - timedelta(days=today.weekday() - MONDAY)
+    return today
+
+
+def edition_after(day: date, *, frequency: str) -> date:
+    """The first edition that may carry the papers of `day`: the next day's, or for a weekly
+    reader, the next Monday's."""
+    if frequency == Subscriber.Frequency.WEEKLY:
+        return day + timedelta(days=7 - (day.weekday() - MONDAY))
+    return day + timedelta(days=1)
+
+
 def frequencies_due(edition: date) -> list[str]:
     """Daily readers get every edition; weekly readers the Monday one."""
     if edition.weekday() == MONDAY:

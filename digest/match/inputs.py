@@ -41,8 +41,7 @@ def topic_lines(topics: QuerySet[Topic] | None = None) -> dict[str, list[str]]:
     """Each topic's lines (all topics by default): its interest lines and a cat: line per
     category."""
     topics = Topic.objects.all() if topics is None else topics
-    return {topic.slug: topic.interest_lines + [f"cat:{c}" for c in topic.category_list]
-            for topic in topics}
+    return {topic.slug: topic.lines for topic in topics}
 
 
 def reader_batches(subscribers: QuerySet[Subscriber], *, paper_keys: Iterable[int],
@@ -68,7 +67,8 @@ def reader_batches(subscribers: QuerySet[Subscriber], *, paper_keys: Iterable[in
         sent_rows, sent_keys = _by_row(keys, DeliveryItem.objects.filter(
             delivery__subscriber__gte=keys[0], delivery__subscriber__lte=keys[-1],
             paper_id__in=paper_keys, delivery__status__in=["sending", "sent"],
-        ).order_by("delivery__subscriber_id").values_list("delivery__subscriber_id", "paper_id"))
+        ).order_by("delivery__subscriber_id").values_list("delivery__subscriber_id", "paper_id")
+        ) if paper_keys else ([], [])  # no papers to ask about (an IN () is no SQL at all)
         line_rows, lines = stored_lines(interests, authors)
         yield emails, ReaderRows(
             keys=keys, line_rows=line_rows, lines=lines, min_upvotes=min_upvotes,

@@ -1,16 +1,21 @@
-"""The operators' dashboard: today's and the last 30 days' figures, as aggregate queries
-(one GROUP BY each, on indexed columns) so it stays fast with a million subscribers."""
+"""The operators' dashboard: today's and the last 30 days' figures, in the operators' time
+zone (settings.TIME_ZONE), as aggregate queries (one GROUP BY each, bounded by an indexed
+column) so it stays fast with a million subscribers."""
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.contrib import admin
 from django.db.models import Count, F, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 
 from digest.models import Delivery, DeliveryItem, IngestRun, Vote
+from digest.screens.charts import Series, stacked_bars
+from digest.screens.describe import ingest_request_text
+from subscriptions.admin_text import shortened
 from subscriptions.esp_events import Kind
 from subscriptions.models import MailEvent, SignupRequest, Subscriber
 
@@ -18,13 +23,18 @@ DAYS = 30
 # The ESP events operators watch: a rising line means a list or a sender going bad.
 EVENT_ROWS = {Kind.HARD_BOUNCE: "Hard bounces", Kind.SOFT_BOUNCE: "Soft bounces",
               Kind.COMPLAINT: "Complaints"}
+DELIVERY_ROWS = {Delivery.Status.SENT: "Sent", Delivery.Status.SKIPPED: "Skipped",
+                 Delivery.Status.FAILED: "Failed"}
+# A digest leaves on its edition's day in its reader's zone, or a few hours later on a
+# retry: a day either side of the operators' zone, and more for an operator's late retry.
+EDITION_SLACK_DAYS = 3
 
 
 def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def per_day(rows, *, since: date, days: int, key: str) -> dict[str, list[int]]:
+def per_day(rows, *, since: date, days: int) -> dict[str, list[int]]:
     """{series: [count per day since `since`]} from rows of (day, series, count)."""
     series: dict[str, list[int]] = {}
     for day, name, count in rows:
@@ -37,43 +47,58 @@ def per_day(rows, *, since: date, days: int, key: str) -> dict[str, list[int]]:
     return series
 
 
+def deliveries_by_day_left(*, since: date, days: int) -> dict[str, list[int]]:
+    """Sent, failed and skipped digests by the day (operators' time) the mail left: when it
+    was sent; for a failure, its last try; for a skip, when it was decided. Read through the
+    edition's index, a few days wider than the window."""
+    left = Coalesce("sent_at", "claimed_at", "created_at")
+    return per_day(
+        Delivery.objects.filter(edition__gte=since - timedelta(days=EDITION_SLACK_DAYS),
+                                status__in=list(DELIVERY_ROWS))
+        .annotate(left=left).filter(left__gte=_start_of(since))
+        .annotate(day=TruncDate("left")).order_by()
+        .values_list("day", "status").annotate(n=Count("pk")),
+        since=since, days=days)
+
+
 def dashboard_figures(*, today: date, days: int = DAYS) -> dict:
     since = today - timedelta(days=days - 1)
     start = _start_of(since)
     by_status = dict(Subscriber.objects.order_by().values_list("status")
                      .annotate(n=Count("pk")).values_list("status", "n"))
     signups = per_day(
-        Subscriber.objects.filter(created_at__gte=start).annotate(day=TruncDate("created_at"))
-        .order_by().values_list("day").annotate(n=Count("pk"))
-        .values_list("day", "day", "n"), since=since, days=days, key="day")
-    deliveries = per_day(
-        Delivery.objects.filter(edition__gte=since).order_by()
-        .values_list("edition", "status").annotate(n=Count("pk")),
-        since=since, days=days, key="status")
+        ((day, "Sign-ups", n) for day, n in Subscriber.objects.filter(created_at__gte=start)
+         .annotate(day=TruncDate("created_at")).order_by().values_list("day")
+         .annotate(n=Count("pk"))), since=since, days=days)
     events = per_day(
         MailEvent.objects.filter(received_at__gte=start, kind__in=list(EVENT_ROWS))
         .annotate(day=TruncDate("received_at")).order_by()
         .values_list("day", "kind").annotate(n=Count("pk")),
-        since=since, days=days, key="kind")
+        since=since, days=days)
     papers = per_day(
         IngestRun.objects.filter(started_at__gte=start).annotate(day=TruncDate("started_at"))
         .order_by().values_list("day", "source").annotate(n=Sum("created")),
-        since=since, days=days, key="source")
+        since=since, days=days)
+    deliveries = deliveries_by_day_left(since=since, days=days)
     votes = per_day(
         Vote.objects.filter(voted_at__gte=start).annotate(day=TruncDate("voted_at"))
         .order_by().values_list("day", "value").annotate(n=Count("pk")),
-        since=since, days=days, key="value")
+        since=since, days=days)
     return {
         "since": since, "today": today, "days": days,
-        "votes": {label: votes.get(str(value), [0] * days)
-                  for value, label in Vote.Value.choices},
-        "recommended": recommended_upvoted(since=since),
         "subscribers": {"Awaiting confirmation": SignupRequest.objects.filter(
                             confirmed_at=None).count(),
                         **{status.label: by_status.get(status.value, 0)
                            for status in Subscriber.Status}},
-        "signups": sum(signups.values(), start=[0] * days) if signups else [0] * days,
-        "deliveries": deliveries, "events": events, "papers": papers,
+        "signups": {"Sign-ups": signups.get("Sign-ups", [0] * days)},
+        "deliveries": {label: deliveries.get(status, [0] * days)
+                       for status, label in DELIVERY_ROWS.items()},
+        "events": {label: events.get(kind, [0] * days) for kind, label in EVENT_ROWS.items()},
+        "papers": {source.label: papers.get(source.value, [0] * days)
+                   for source in IngestRun.Source},
+        "votes": {label: votes.get(str(value), [0] * days)
+                  for value, label in Vote.Value.choices},
+        "recommended": recommended_upvoted(since=since),
         "runs": IngestRun.objects.order_by("-started_at")[:10],
     }
 
@@ -90,36 +115,52 @@ def recommended_upvoted(*, since: date) -> dict:
             "share": f"{upvoted / total:.0%}" if total else "–"}
 
 
-def svg_bars(values: list[int], *, label: str, width: int = 150, height: int = 36) -> str:
-    """A small bar chart, server-rendered: one bar a day, the last one today."""
-    peak = max(values) if values and max(values) > 0 else 1
-    step = width / max(len(values), 1)
-    bars = format_html_join("", '<rect x="{}" y="{}" width="{}" height="{}">'
-                                "<title>{}</title></rect>", (
-        (f"{i * step:.1f}", f"{height - value / peak * height:.1f}", f"{max(step - 1, 1):.1f}",
-         f"{value / peak * height:.1f}", value) for i, value in enumerate(values)))
-    return format_html('<svg class="bars" role="img" aria-label="{}" width="{}" height="{}" '
-                       'viewBox="0 0 {} {}">{}</svg>', label, width, height, width, height, bars)
+@dataclass(frozen=True)
+class Panel:
+    """A section's figures: a row per series (its colour, today, the window's total) and
+    their chart."""
+
+    title: str
+    note: str
+    rows: list[dict]
+    chart: str
 
 
-def rows_of(series: dict[str, list[int]], names: list[str], days: int) -> list[dict]:
-    return [{"name": name, "today": values[-1], "total": sum(values),
-             "chart": svg_bars(values, label=f"{name} per day")}
-            for name in names for values in [series.get(name, [0] * days)]]
+def panel(title: str, series: dict[str, list[int]], *, since: date, note: str = "") -> Panel:
+    shown = [Series(name, values) for name, values in series.items()]
+    rows = [{"name": one.name, "index": index, "today": one.values[-1],
+             "total": sum(one.values)} for index, one in enumerate(shown)]
+    label = f"{title} per day, the last {len(shown[0].values)} days"
+    return Panel(title, note, rows, stacked_bars(shown, first_day=since, label=label))
+
+
+def run_rows(runs) -> list[dict]:
+    """The last ingest runs, each column in words."""
+    return [{"started": run.started_at, "asked": ingest_request_text(run),
+             "status": run.get_status_display(), "created": run.created,
+             "updated": run.updated, "skipped": run.skipped,
+             "error": shortened(run.error, length=80)} for run in runs]
 
 
 @admin.site.admin_view
 def dashboard(request):
     figures = dashboard_figures(today=timezone.localdate())
-    days = figures["days"]
+    since = figures["since"]
     context = {
         **admin.site.each_context(request), "title": "Paperboy dashboard", **figures,
-        "delivery_rows": rows_of(figures["deliveries"], ["sent", "skipped", "failed"], days),
-        "event_rows": rows_of({EVENT_ROWS[kind]: values for kind, values
-                               in figures["events"].items()}, list(EVENT_ROWS.values()), days),
-        "paper_rows": rows_of(figures["papers"], ["hf", "arxiv", "file"], days),
-        "vote_rows": rows_of(figures["votes"], list(figures["votes"]), days),
-        "signup_chart": svg_bars(figures["signups"], label="sign-ups per day"),
-        "signups_today": figures["signups"][-1], "signups_total": sum(figures["signups"]),
+        "time_zone": settings.TIME_ZONE,
+        "signups_panel": panel("Sign-ups", figures["signups"], since=since,
+                               note="new readers: confirmed or imported"),
+        "panels": [
+            panel("Deliveries", figures["deliveries"], since=since,
+                  note="by the time the mail left (a failure: its last try)"),
+            panel("Bounces and complaints", figures["events"], since=since,
+                  note="as the mail service reported them"),
+            panel("Papers ingested", figures["papers"], since=since,
+                  note="new papers stored, by source"),
+            panel("Votes", figures["votes"], since=since,
+                  note="“More like this” and “Less like this” clicks"),
+        ],
+        "run_rows": run_rows(figures["runs"]),
     }
     return render(request, "admin/dashboard.html", context)

@@ -24,7 +24,8 @@ from django.utils.crypto import salted_hmac
 from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import condition, require_safe
 
-from digest.deliver.render import short_authors, why_text
+from digest.deliver.render import short_authors
+from digest.deliver.why import groups_of, reader_groups, why_of, why_sentence
 from digest.match.inputs import topic_lines
 from digest.match.matching import match_few
 from digest.match.readers import Reader
@@ -193,7 +194,9 @@ def reader_feed_items(*, subscriber: Subscriber) -> QuerySet[DeliveryItem]:
 def reader_feed_page(*, subscriber: Subscriber) -> FeedPage:
     # Stable per reader and paper, without the reader's address or a database id.
     reader = salted_hmac("paperboy.feeds.reader", subscriber.token).hexdigest()[:24]
-    entries = [Entry(paper=item.paper, why=why_text(item.matched),
+    groups = groups_of(subscriber)
+    entries = [Entry(paper=item.paper,
+                     why=why_sentence(why_of(item.matched, groups, title=item.paper.title)),
                      updated=item.delivery.sent_at or day_start(item.delivery.edition),
                      guid=tag(f"readers/{reader}/papers/{item.paper.arxiv_id}"),
                      digest_of=item.delivery.edition)
@@ -243,9 +246,12 @@ def topic_feed_entries(*, topic: Topic, lines: dict[str, list[str]]) -> list[Ent
                         topics=lines)
     ranked = matches.ranked(0)
     papers = Paper.objects.in_bulk([match.key for match in ranked])
+    groups = reader_groups(topics=((topic.name, tuple(topic.lines)),), lines=())
     entries = [Entry(paper=papers[match.key], updated=day_start(listed_on(papers[match.key])),
                      guid=tag(f"topics/{topic.slug}/papers/{papers[match.key].arxiv_id}"),
-                     why=why_text([{"line": why.line, "words": why.words} for why in match.why]))
+                     why=why_sentence(why_of(
+                         [{"line": why.line, "words": why.words} for why in match.why], groups,
+                         title=papers[match.key].title)))
                for match in ranked if match.key in papers]
     return sorted(entries, key=lambda entry: entry.updated, reverse=True)  # stable: rank kept
 

@@ -1,13 +1,12 @@
-"""The public papers pages (the latest day, a day's archive), the live preview's answers, and
-a delivered digest in the browser."""
+"""The live preview's answers, and a delivered digest in the browser (the papers pages are
+in papers_pages)."""
 
 import uuid
-from datetime import date
 
 from csp.constants import NONE, UNSAFE_INLINE
 from csp.decorators import csp_replace
 from django.core import signing
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django_ratelimit.core import is_ratelimited
@@ -15,30 +14,12 @@ from django_ratelimit.core import is_ratelimited
 from digest.deliver.items import delivery_items
 from digest.deliver.render import VIEW_SALT, Renderer, digest_for_browser
 from digest.models import Delivery
-from digest.screens.archive import paper_latest_featured_day, papers_featured_on
 from digest.screens.live_preview import preview_for
 from digest.teams.mail import team_digest_for_browser
 from subscriptions.private_pages import token_page
 from subscriptions.visitors import ip_key
 
 PREVIEW_PER_IP = "60/m"
-
-
-def _render_day(request, day: date | None):
-    papers = papers_featured_on(day=day) if day else []
-    return render(request, "digest/papers_of_day.html", {"day": day, "papers": papers})
-
-
-def latest_papers(request):
-    return _render_day(request, paper_latest_featured_day())
-
-
-def papers_of_day(request, day: str):
-    try:
-        parsed = date.fromisoformat(day)
-    except ValueError:
-        raise Http404("Not a date: use YYYY-MM-DD.") from None
-    return _render_day(request, parsed)
 
 
 @require_GET
@@ -76,5 +57,6 @@ def digest_view(request, token: str):
     digest = digest_for_browser(renderer=Renderer(), subscriber=delivery.subscriber,
                                 edition=delivery.edition,
                                 items=delivery_items([delivery.pk])[delivery.pk],
-                                browser_url=request.build_absolute_uri())
+                                browser_url=request.build_absolute_uri(),
+                                frequency=delivery.frequency)
     return HttpResponse(digest.html)

@@ -13,13 +13,15 @@
 """
 
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
 from subscriptions import tasks
 from subscriptions.addresses import email_normalize
 from subscriptions.models import Subscriber, Team, TeamMember, new_token
+from subscriptions.pausing import PAUSES
 
 MAX_MEMBERS = 50  # addresses a team may have, invited or confirmed
 MAX_TEAMS_OWNED = 10
@@ -174,10 +176,28 @@ def team_update(*, team: Team, name: str, schedule: TeamSchedule) -> None:
     team.save(update_fields=["name", *(field.name for field in fields(TeamSchedule))])
 
 
-def team_pause(*, team: Team, until: date | None) -> None:
-    """No digests up to and including `until`; None resumes."""
+def team_today(team: Team, *, now: datetime) -> date:
+    """The team's date, which its editions are dated by."""
+    return now.astimezone(ZoneInfo(team.timezone)).date()
+
+
+def team_paused_until(team: Team, *, now: datetime) -> date | None:
+    """The last day of the team's pause, or None when it is not paused."""
+    until = team.paused_until
+    return until if until and until >= team_today(team, now=now) else None
+
+
+def team_pause(*, team: Team, choice: str, now: datetime) -> date:
+    """Pause for one of PAUSES from the team's today; returns the pause's last day."""
+    until = team_today(team, now=now) + timedelta(days=PAUSES[choice][1])
     Team.objects.filter(pk=team.pk).update(paused_until=until)
     team.paused_until = until
+    return until
+
+
+def team_resume(*, team: Team) -> None:
+    Team.objects.filter(pk=team.pk).update(paused_until=None)
+    team.paused_until = None
 
 
 def team_delete(*, team: Team) -> None:

@@ -4,8 +4,6 @@ the team's unsubscribe link). As everywhere: GET shows a button and changes noth
 acts; the unsubscribe link also takes the RFC 8058 one-click POST; pages behind a signed
 link are never cached and send no Referer."""
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from subscriptions import tokens
 from subscriptions.models import Subscriber, Team
+from subscriptions.pausing import PAUSES
 from subscriptions.private_pages import token_page
 from subscriptions.teams import links
 from subscriptions.teams.forms import InviteForm, TeamForm, TeamSettingsForm
@@ -30,10 +29,12 @@ from subscriptions.teams.membership import (
     team_member_join,
     team_member_remove,
     team_pause,
+    team_paused_until,
+    team_resume,
     team_unsubscribe,
     team_update,
 )
-from subscriptions.views import PAUSES, bad_link, limited, too_many
+from subscriptions.views import bad_link, limited, too_many
 
 TEAM_MAILS = "10/h"  # team actions that mail typed addresses, per reader
 
@@ -115,7 +116,7 @@ def team(request: HttpRequest, token: str, key: str) -> HttpResponse:
         "team": team, "subscriber": subscriber, "settings_form": settings_form,
         "invite_form": invite_form, "members": team.members.select_related("subscriber"),
         "pauses": {name: label for name, (label, _) in PAUSES.items()},
-        "paused": team.paused_until and team.paused_until >= timezone.localdate(),
+        "paused": team_paused_until(team, now=timezone.now()),
         "teams_url": reverse("subscriptions:teams", args=[token])})
 
 
@@ -149,13 +150,11 @@ def _team_action(request: HttpRequest, team: Team, subscriber: Subscriber, actio
         if team_address_ask(team=team):
             messages.success(request, f"We mailed {team.address} a new link to confirm.")
     elif action in PAUSES:
-        label, days = PAUSES[action]
-        until = timezone.localdate() + timedelta(days=days)
-        team_pause(team=team, until=until)
-        messages.success(request, f"Paused for {label}: no team digests until after "
-                                  f"{until:%-d %B}.")
+        until = team_pause(team=team, choice=action, now=now)
+        messages.success(request, f"Paused for {PAUSES[action][0]}: no team digests until "
+                                  f"after {until:%-d %B}.")
     elif action == "resume":
-        team_pause(team=team, until=None)
+        team_resume(team=team)
         messages.success(request, "Resumed: the team's digests start again.")
     elif action == "delete":
         if request.POST.get("delete_confirmed") != "yes":

@@ -79,6 +79,7 @@ def test_anymail_settings_come_from_prefixed_variables():
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be one of text, json, got 'xml'"),
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL must be one of DEBUG, INFO, WARNING"),
         ({"TRUSTED_PROXY_COUNT": "one"}, "TRUSTED_PROXY_COUNT must be a whole number"),
+        ({"TIME_ZONE": "Mars/Olympus"}, "TIME_ZONE must be a time zone name such as Europe/Paris"),
         ({"CLIENT_IP_META_KEY": "HTTP_X_FORWARDED_FOR"}, "set TRUSTED_PROXY_COUNT"),
     ],
 )

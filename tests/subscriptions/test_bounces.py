@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from subscriptions.models import MailEvent, Subscriber
 from tests.delivery_fixtures import make_reader
+from tests.web import read_page
 
 pytestmark = pytest.mark.django_db
 DATA = Path(__file__).resolve().parents[1] / "data" / "webhooks"
@@ -276,6 +277,5 @@ def test_the_dashboard_counts_hard_and_soft_bounces_and_complaints(client, ada, 
     postmark(client, "soft_bounce", Email="bob@example.org")
     postmark(client, "transient", Email="bob@example.org")
     mailgun(client, "complained", recipient="cy@example.org")
-    page = staff_client.get(reverse("admin-dashboard")).content.decode()
-    for row, count in (("Hard bounces", 1), ("Soft bounces", 2), ("Complaints", 1)):
-        assert f"<td>{row}</td><td>{count} today</td><td>{count} in 30 d</td>" in page
+    page = read_page(staff_client.get(reverse("admin-dashboard")).content.decode())
+    assert "Today 30 days Hard bounces 1 1 Soft bounces 2 2 Complaints 1 1" in page.text

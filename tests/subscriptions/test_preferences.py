@@ -2,6 +2,7 @@
 
 import datetime
 import time
+import zoneinfo
 
 import pytest
 from django.core import mail, signing
@@ -12,7 +13,7 @@ from django.utils import timezone
 from subscriptions import tokens
 from subscriptions.models import Subscriber
 from tests.subscriptions.factories import SignupRequestFactory, SubscriberFactory
-from tests.web import last_mail_to, links_in, signup_data, tamper
+from tests.web import last_mail_to, links_in, page_of, signup_data, tamper
 
 pytestmark = pytest.mark.django_db
 
@@ -64,15 +65,38 @@ def test_a_bad_line_on_the_preferences_page_is_explained_and_changes_nothing(cli
     assert reader.interests == "diffusion"
 
 
-def test_pausing_and_resuming(client, reader):
+def reader_today(reader) -> datetime.date:
+    return timezone.now().astimezone(zoneinfo.ZoneInfo(reader.timezone)).date()
+
+
+def history_of(reader) -> list[tuple[str, str]]:
+    return [(entry.action, entry.reason) for entry in reader.history.order_by("at", "pk")]
+
+
+def test_pausing_and_resuming_from_the_manage_page_is_kept_in_the_history(client, reader):
     client.post(manage_url(reader), {"action": "2w"})
     reader.refresh_from_db()
-    assert reader.paused_until == timezone.localdate() + datetime.timedelta(days=14)
-    page = client.get(manage_url(reader)).content.decode()
-    assert "paused until" in page and "Resume now" in page
+    until = reader_today(reader) + datetime.timedelta(days=14)  # in the reader's time zone
+    assert (reader.status, reader.paused_until) == ("active", until)
+    page = page_of(client.get(manage_url(reader)))
+    assert f"Your digests are paused until {until:%A %-d %B}" in page.text
+    assert "Resume now" in page.text
     client.post(manage_url(reader), {"action": "resume"})
     reader.refresh_from_db()
     assert reader.paused_until is None
+    assert history_of(reader) == [
+        ("paused", f"paused for two weeks, until {until.isoformat()}, from the manage page"),
+        ("resumed", "resumed from the manage page")]
+    assert {entry.old_status for entry in reader.history.all()} == {"active"}  # consent unchanged
+
+
+def test_a_paused_reader_is_not_mailed_until_the_pause_ends(client, reader):
+    client.post(manage_url(reader), {"action": "1w"})
+    reader.refresh_from_db()
+    last_day = reader.paused_until
+    mailable = Subscriber.objects.filter(pk=reader.pk).mailable
+    assert not mailable(on=last_day).exists()
+    assert mailable(on=last_day + datetime.timedelta(days=1)).exists()
 
 
 def test_a_manage_link_expires_but_an_unsubscribe_link_never_does(client, reader, monkeypatch):
@@ -87,11 +111,51 @@ def test_a_manage_link_expires_but_an_unsubscribe_link_never_does(client, reader
     assert reader.status == "unsubscribed"
 
 
-def test_get_on_the_unsubscribe_link_only_shows_a_button(client, reader):
-    page = client.get(unsubscribe_url(reader)).content.decode()
-    assert "<button type=\"submit\">Unsubscribe</button>" in page
+def test_get_on_the_unsubscribe_link_only_shows_a_button_and_a_pause_beside_it(client, reader):
+    page = page_of(client.get(unsubscribe_url(reader)))
+    assert ("Stop sending digests to ada@example.org? Unsubscribe or pause instead: "
+            "Pause for one week Pause for two weeks Pause for a month") in page.text
     reader.refresh_from_db()
-    assert reader.status == "active"
+    assert (reader.status, reader.paused_until) == ("active", None)
+
+
+def test_pausing_instead_of_unsubscribing(client, reader):
+    response = client.post(unsubscribe_url(reader), {"action": "1m"})
+    reader.refresh_from_db()
+    until = reader_today(reader) + datetime.timedelta(days=30)
+    assert (reader.status, reader.paused_until) == ("active", until)
+    page = page_of(response)
+    assert f"Paused until {until:%A %-d %B}" in page.text
+    assert "Unsubscribe instead" in page.text
+    assert history_of(reader) == [
+        ("paused", f"paused for a month, until {until.isoformat()}, from the unsubscribe page")]
+    # Changed their mind after all: the same page unsubscribes.
+    client.post(unsubscribe_url(reader), {"action": "unsubscribe"})
+    reader.refresh_from_db()
+    assert reader.status == "unsubscribed"
+
+
+def test_an_unsubscribed_reader_is_offered_to_subscribe_again_through_opt_in(client, reader):
+    unsubscribed = page_of(client.post(unsubscribe_url(reader)))
+    assert "Unsubscribed by mistake? Subscribe again" in unsubscribed.text
+    again = page_of(client.get(unsubscribe_url(reader)))
+    assert "You're already unsubscribed" in again.text and "Pause for" not in again.text
+    assert client.post(unsubscribe_url(reader), {"action": "resubscribe"})["Location"] == (
+        "/check-your-inbox/")
+    reader.refresh_from_db()
+    assert reader.status == "unsubscribed"  # until they confirm from the mail
+    assert "confirm" in links_in(last_mail_to("ada@example.org"))
+    for _ in range(5):
+        client.post(unsubscribe_url(reader), {"action": "resubscribe"})
+    assert client.post(unsubscribe_url(reader), {"action": "resubscribe"}).status_code == 429
+
+
+def test_an_unsubscribed_reader_cannot_pause(client, reader):
+    client.post(unsubscribe_url(reader))
+    client.post(unsubscribe_url(reader), {"action": "1w"})
+    client.post(manage_url(reader), {"action": "1w"})
+    reader.refresh_from_db()
+    assert (reader.status, reader.paused_until) == ("unsubscribed", None)
 
 
 def test_unsubscribing_twice_is_harmless(client, reader):
@@ -121,8 +185,9 @@ def test_a_forged_unsubscribe_link_changes_nothing(client, reader):
 
 def test_resubscribing_goes_through_opt_in_again(client, reader):
     client.post(unsubscribe_url(reader))
-    page = client.get(manage_url(reader)).content.decode()
-    assert "Subscribe again" in page
+    page = page_of(client.get(manage_url(reader)))
+    assert "and get no digests. Subscribe again We'll mail a confirmation link" in page.text
+    assert "Unsubscribe from Paperboy" not in page.text and "Pause for" not in page.text
     client.post(manage_url(reader), {"action": "resubscribe"})
     reader.refresh_from_db()
     assert reader.status == "unsubscribed" and reader.interests == "diffusion"

@@ -4,6 +4,7 @@ link; and the rule that an invitation never reveals who reads Paperboy."""
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -117,7 +118,8 @@ def test_the_owner_invites_removes_pauses_and_deletes(client, ada):
     assert not TeamMember.objects.filter(email="alan@example.org").exists()
     done = client.post(page, {"action": "2w"}, follow=True).content.decode()
     assert "Paused for two weeks" in done
-    assert Team.objects.get().paused_until == timezone.localdate() + timedelta(days=14)
+    berlin = timezone.now().astimezone(ZoneInfo("Europe/Berlin")).date()
+    assert Team.objects.get().paused_until == berlin + timedelta(days=14)
     client.post(page, {"action": "save", "name": "Vision & Graphics", "frequency": "weekly",
                        "send_hour": "7", "timezone": "UTC", "papers_per_email": "20"})
     team.refresh_from_db()

@@ -99,7 +99,8 @@ def parse_feed(content: bytes, *, keep=KEEP_DEFAULT, origin: str = "feed") -> Li
             if announce_type not in keep:
                 bumps.append(VersionBump(arxiv_id=arxiv_id, version=version or 2))
                 continue
-            record = parse_entry(entry, arxiv_id=arxiv_id, version=version, position=position)
+            record = parse_entry(entry, arxiv_id=arxiv_id, version=version, position=position,
+                                 announce_type=announce_type)
         except SourceError as error:
             skipped.append(str(error))
             continue
@@ -123,8 +124,8 @@ def parse_entry_id(entry: Element, *, position: int) -> tuple[str, int | None]:
     return match["id"], int(digits) if digits else None
 
 
-def parse_entry(entry: Element, *, arxiv_id: str, version: int | None,
-                position: int) -> PaperRecord:
+def parse_entry(entry: Element, *, arxiv_id: str, version: int | None, position: int,
+                announce_type: str | None = None) -> PaperRecord:
     title = clean_text(entry.findtext("atom:title", "", NS))
     if not title:
         raise SourceError(f"entry {position} ({arxiv_id}): has no title")
@@ -143,6 +144,7 @@ def parse_entry(entry: Element, *, arxiv_id: str, version: int | None,
             c.get("term") for c in entry.findall("atom:category", NS) if c.get("term")
         ),
         announced_on=announced.date() if announced else None,
+        announce_type=announce_type,
     )
 
 

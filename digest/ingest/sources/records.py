@@ -14,7 +14,7 @@ ARXIV_ID = re.compile(r"\d{4}\.\d{4,5}|[a-z][a-z.-]*/\d{7}")
 # What a Paper row can hold (digest/models.py sizes its columns from MAX_LENGTHS): a value
 # beyond these fails the database write, so an item carrying one is skipped before that.
 MAX_LENGTHS = {"arxiv_id": 32, "github_repo": 500, "project_page": 500, "thumbnail": 500,
-               "organization": 200}
+               "organization": 200, "announce_type": 16}
 MAX_COUNT = 2_147_483_647  # upvotes, comments, stars: an integer column
 MAX_VERSION = 32_767  # arxiv_version: a small integer column
 
@@ -36,6 +36,7 @@ class PaperRecord:
     categories: tuple[str, ...] | None = None
     featured_on: date | None = None
     announced_on: date | None = None
+    announce_type: str | None = None  # arXiv's: new, cross, replace or replace-cross
     published_at: datetime | None = None
     arxiv_version: int | None = None
     upvotes: int | None = None

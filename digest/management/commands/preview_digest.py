@@ -1,38 +1,36 @@
-"""python manage.py preview_digest EMAIL [--date D]: a subscriber's digest as HTML, unsent."""
+"""python manage.py preview_digest EMAIL [--date D]: a subscriber's test digest, unsent."""
 
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import CommandError
-from django.urls import reverse
-from django.utils import timezone
 
 from config.commands import BaseCommand
-from digest.deliver.samples import digest_for_subscriber
+from digest.deliver.samples import NoTestDigest, digest_build_test, subject_marked_as_test
 from digest.management.commands.ingest import parse_date
 from subscriptions.models import Subscriber, email_normalize
 
 
 class Command(BaseCommand):
-    help = "Write the digest EMAIL would get for an edition to an HTML file, and print its path."
+    help = ("Write the test digest of EMAIL (their latest edition, from their filters as they "
+            "are now, papers sent before included) to HTML and text files, and print the "
+            "HTML's path. Records nothing and marks nothing as sent.")
 
     def add_arguments(self, parser):
         parser.add_argument("email")
-        parser.add_argument("--date", help="the edition, YYYY-MM-DD (default: today)")
+        parser.add_argument("--date", help="the edition, YYYY-MM-DD (default: their latest)")
 
     def handle(self, *args, email, date=None, **options):
-        edition = parse_date(date, "--date") if date else timezone.localdate()
+        edition = parse_date(date, "--date") if date else None
         subscriber = Subscriber.objects.filter(email=email_normalize(email)).first()
         if subscriber is None:
             raise CommandError(f"no subscriber {email}")
-        digest = digest_for_subscriber(
-            subscriber=subscriber, edition=edition,
-            browser_url=settings.SITE_URL + reverse("latest-papers"))
-        if digest is None:
-            self.stdout.write(f"Nothing new for {subscriber.email} on {edition}: "
-                              f"that edition would be skipped.")
-            return
+        try:
+            edition, digest = digest_build_test(subscriber=subscriber, edition=edition)
+        except NoTestDigest as error:
+            raise CommandError(f"no test digest for {subscriber.email}: {error}") from None
         path = Path(settings.VAR_DIR) / "previews" / f"digest-{subscriber.pk}-{edition}.html"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(digest.html, encoding="utf-8")
-        self.stdout.write(f"{digest.subject} ({digest.papers} papers): {path}")
+        path.with_suffix(".txt").write_text(digest.text, encoding="utf-8")
+        self.stdout.write(f"{subject_marked_as_test(subscriber, digest)}: {path}")

@@ -15,7 +15,9 @@ from digest.editions.build import deliveries_build
 from digest.editions.due import edition_window, subscribers_for_edition
 from digest.match.inputs import papers_between
 from digest.models import Delivery, DeliveryItem
+from subscriptions.models import Topic
 from tests.delivery_fixtures import EDITION, make_reader
+from tests.mails import visible
 from tests.web import tamper
 
 pytestmark = pytest.mark.django_db
@@ -49,9 +51,9 @@ def test_the_digest_mail_has_everything_a_reader_needs(readers, settings):
     [message] = [m for m in mail.outbox if m.to == ["ada@example.org"]]
     delivery = Delivery.objects.get(subscriber=readers["ada"])
     received = parsed(message)
+    # How many papers, under which headings, for which day.
     assert received["Subject"].strip() == (
-        "Your papers for Sat 21 Nov: 4 new · Sparse Autoencoders Find Shared Features Across "
-        "Language Mo…")
+        "4 papers · Sparse autoencoder, “language model” · Sat 21 Nov")
     unsubscribe = re.fullmatch(r"<(https://paperboy\.example\.org/u/[^>]+/)>",
                                str(received["List-Unsubscribe"]).strip())
     assert unsubscribe, received["List-Unsubscribe"]
@@ -64,21 +66,34 @@ def test_the_digest_mail_has_everything_a_reader_needs(readers, settings):
 
     html = received.get_body(("html",)).get_content()
     text = received.get_body(("plain",)).get_content()
+    shown = visible(html)
     assert len(html.encode()) < MAX_HTML_BYTES
-    assert ('<a href="https://huggingface.co/papers/2611.14021" style=' in html
-            and "Sparse Autoencoders Find Shared Features" in html)
-    assert "Mira Okafor, Tomás Herrera, Lena Vogel" in html and "▲ 142" in html
-    assert "SAEs trained across model scales share most interpretable features." in html
-    assert 'href="https://github.com/example-lab/sae-atlas"' in html and "★ 318" in html
-    assert re.search(r"<mark style=\"[^\"]+\">autoencoders</mark>", html)
-    assert "sparse autoencoder</code>" in html
-    assert "Saturday 21 November 2026" in html
+    assert 'href="https://huggingface.co/papers/2611.14021" style=' in html
+    assert "Your daily papers · Saturday 21 November 2026" in shown
+    # The card: where it came from, its numbers, who wrote it, what it says, where to read it.
+    assert ("Trending on Hugging Face ▲ 142 · 9 comments · arXiv:2611.14021 "
+            "Sparse Autoencoders Find Shared Features Across Language Model Scales "
+            "Mira Okafor, Tomás Herrera, Lena Vogel · Example Interpretability Lab "
+            "SAEs trained across model scales share most interpretable features. "
+            "Abstract · PDF · Hugging Face · Code ★ 318") in shown
+    assert re.search(r'<mark style="[^"]+">Sparse Autoencoders</mark>', html)  # in the title
+    for link in ["https://arxiv.org/abs/2611.14021", "https://arxiv.org/pdf/2611.14021",
+                 "https://github.com/example-lab/sae-atlas"]:
+        assert f'href="{link}"' in html
+    # Under its best heading, saying why in the reader's words, never in the filter's.
+    assert "Sparse autoencoder · 1 paper" in shown and "“language model” · 3 papers" in shown
+    assert "Why: sparse autoencoder · Also matches “language model”" in shown
+    assert "-robotics" not in shown and "&quot;language model&quot;" not in html
     assert unsubscribe.group(1) in html and "/manage/" in html and "/d/" in html
     assert "style=" in html and "@media (prefers-color-scheme: dark)" in html
-    assert "1. Sparse Autoencoders Find Shared Features" in text
-    assert "Why: sparse autoencoder (sparse, autoencoders)" in text
+    assert ("1. Sparse Autoencoders Find Shared Features Across Language Model Scales\n"
+            "   arXiv:2611.14021 · Trending on Hugging Face · ▲ 142 · 9 comments\n"
+            "   Mira Okafor, Tomás Herrera, Lena Vogel · Example Interpretability Lab\n") in text
+    assert "   Why: sparse autoencoder; also matches “language model”" in text
     assert f"Unsubscribe: {unsubscribe.group(1)}" in text
     items = DeliveryItem.objects.filter(delivery=delivery).order_by("rank")
+    assert all(f"Abstract: https://arxiv.org/abs/{item.paper.arxiv_id}\n" in text
+               for item in items)
     assert [i.paper.arxiv_id for i in items][:2] == ["2611.14021", "2611.12988"]
     assert items[0].matched[0] == {"line": "sparse autoencoder",
                                    "words": ["sparse", "autoencoders"]}
@@ -139,7 +154,7 @@ def test_a_paper_changed_between_two_builds_is_matched_as_it_is_now(papers):
     send()
     delivery = Delivery.objects.get(subscriber=reader)
     assert delivery.status == "sent" and list(delivery.papers.all()) == [paper]
-    assert "Quokka-scale sparse models" in mail.outbox[0].alternatives[0][0]
+    assert "Quokka-scale sparse models" in visible(mail.outbox[0].alternatives[0][0])
 
 
 def test_dry_run_prints_who_would_get_what_and_writes_nothing(readers):
@@ -164,7 +179,7 @@ def test_preview_digest_writes_the_html_and_prints_its_path(readers, settings, t
     path = out.getvalue().strip().rsplit(": ", 1)[1]
     assert path.endswith(".html")
     html = open(path).read()
-    assert "Sparse Autoencoders Find Shared Features" in html
+    assert "Sparse Autoencoders Find Shared Features" in visible(html)
     assert Delivery.objects.count() == 0 and mail.outbox == []
 
 
@@ -175,7 +190,7 @@ def test_view_in_browser_shows_the_digest_and_refuses_a_forged_link(readers, cli
     assert token.split(":")[0] == delivery.key.hex  # a random key, not the database id
     page = client.get(reverse("digest-view", args=[token]))
     assert page.status_code == 200
-    assert "Sparse Autoencoders Find Shared Features" in page.content.decode()
+    assert "Sparse Autoencoders Find Shared Features" in visible(page.content.decode())
     forged = client.get(reverse("digest-view", args=[tamper(token)]))
     assert forged.status_code == 400
 
@@ -210,11 +225,14 @@ def test_cards_are_rendered_once_per_run_and_the_html_stays_under_100kb(readers)
 
 
 def test_what_readers_typed_is_escaped_in_the_digest(papers):
-    make_reader("x@example.org", interests='sparse -"<script>alert(1)</script>"')
+    make_reader("x@example.org", interests='title:sparse OR "<script>alert(1)</script>"\n'
+                                           'speech -"<b>robotics</b>"')
     send()
     html = mail.outbox[0].alternatives[0][0]
-    assert "<script>alert(1)</script>" not in html
+    assert "<script>" not in html and "<b>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "Why: sparse in the title or “<script>alert(1)</script>”" in visible(html)
+    assert "robotics" not in visible(html)  # an exclusion never explains why a paper came
 
 
 def test_run_daily_ingests_then_sends(monkeypatch, readers):
@@ -256,11 +274,9 @@ def test_run_daily_sends_nothing_when_every_source_is_down_unless_told_to_skip_i
 
 
 def test_the_subject_is_plain_text_not_html(readers):
-    from digest.models import Paper
-
-    Paper.objects.filter(arxiv_id="2611.14021").update(
-        title="Mind's Eye: <Sparse> & Autoencoders", upvotes=10_000)
+    Topic.objects.filter(slug="interpretability").update(name="Minds & <Machines>")
+    make_reader("mind@example.org", topics=["interpretability"])
     send()
-    [message] = [m for m in mail.outbox if m.to == ["ada@example.org"]]
-    assert "Mind's Eye: <Sparse> & Autoencoders" in message.subject
-    assert "&#x27;" not in message.subject and "&lt;" not in message.subject
+    [message] = [m for m in mail.outbox if m.to == ["mind@example.org"]]
+    assert "Minds & <Machines>" in message.subject
+    assert "&amp;" not in message.subject and "&lt;" not in message.subject

@@ -16,6 +16,7 @@ from digest.editions.due import subscribers_for_edition
 from digest.models import Delivery
 from digest.tasks import dispatch_tick, send_digest, send_retry_countdown
 from tests.delivery_fixtures import EDITION, make_reader
+from tests.mails import visible
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,7 @@ def test_digests_go_through_the_esp_with_headers_tag_and_metadata(readers, esp):
     assert ada["Tag"] == "digest"
     delivery = Delivery.objects.get(subscriber=readers["ada"])
     assert ada["Metadata"]["delivery"] == delivery.key.hex
-    assert "Sparse Autoencoders Find Shared Features" in ada["HtmlBody"]
+    assert "Sparse Autoencoders Find Shared Features" in visible(ada["HtmlBody"])
     assert delivery.esp_message_id == ada["MessageID"] and delivery.status == "sent"
 
 

@@ -43,7 +43,7 @@ def digest_of(address: str) -> tuple[str, str]:
 def titles_in(text: str) -> list[str]:
     """The numbered papers of a digest's text part, by arXiv id, in order."""
     return [line.rsplit("/", 1)[-1] for line in text.splitlines()
-            if line.startswith("https://huggingface.co/papers/")]
+            if line.strip().startswith("Abstract: https://arxiv.org/abs/")]
 
 
 def earlier_paper(arxiv_id: str, title: str, abstract: str) -> Paper:

@@ -23,6 +23,7 @@ from digest.models import Delivery, DeliveryItem, Paper, ReaderProfile, Vote
 from subscriptions.models import HistoryEntry, Subscriber
 from subscriptions.services import Preferences
 from tests.delivery_fixtures import EDITION, make_reader
+from tests.mails import visible
 from tests.web import tamper
 
 pytestmark = pytest.mark.django_db
@@ -48,10 +49,10 @@ def cards(html: str) -> dict[str, dict[str, str]]:
     for card in html.split('<div class="card"')[1:]:
         card = card.split("</div>")[0]
         arxiv_id = re.search(r'href="https://arxiv\.org/abs/([^"]+)"', card).group(1)
-        title = re.search(r'class="title"[^>]*><a [^>]+>([^<]+)</a>', card).group(1)
+        title = re.search(r'class="title"[^>]*><a [^>]+>(.*?)</a>', card).group(1)
         links = {text: html_lib.unescape(href) for href, text in re.findall(
             r'<a href="([^"]+)"[^>]*>((?:More|Less) like this)</a>', card)}
-        found[arxiv_id] = {"title": html_lib.unescape(title), **links}
+        found[arxiv_id] = {"title": visible(title), **links}
     return found
 
 
@@ -115,13 +116,13 @@ def test_an_operators_test_digest_and_preview_have_no_feedback_links(readers, se
     assert digest_send_test(subscriber=readers["ada"], edition=EDITION, to="ops@example.org")
     [message] = mail.outbox
     html = message.alternatives[0][0]
-    assert "Sparse Autoencoders Find Shared Features" in html
+    assert "Sparse Autoencoders Find Shared Features" in visible(html)
     assert "like this" not in html and "/v/" not in html and "/v/" not in message.body
     settings.VAR_DIR = tmp_path
     out = StringIO()
     call_command("preview_digest", "ada@example.org", "--date", EDITION.isoformat(), stdout=out)
     preview = Path(out.getvalue().strip().rsplit(": ", 1)[1]).read_text()
-    assert "Sparse Autoencoders Find Shared Features" in preview
+    assert "Sparse Autoencoders Find Shared Features" in visible(preview)
     assert "like this" not in preview and "/v/" not in preview
 
 

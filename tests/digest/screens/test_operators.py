@@ -4,6 +4,7 @@ every list, change page and action, through the same services as the tasks."""
 import csv
 import datetime
 import io
+import zoneinfo
 from io import StringIO
 
 import pytest
@@ -17,12 +18,14 @@ from digest.management.commands.demo import SAMPLE
 from digest.models import Delivery, DeliveryItem, IngestRun, Paper, Vote
 from subscriptions.models import MailEvent, SignupRequest, Subscriber, Topic
 from tests.digest.factories import DeliveryFactory, DeliveryItemFactory, IngestRunFactory
+from tests.mails import visible
 from tests.sources import FakeInternet, json_file
 from tests.subscriptions.factories import (
     MailEventFactory,
     SignupRequestFactory,
     SubscriberFactory,
 )
+from tests.web import read_page
 
 pytestmark = pytest.mark.django_db
 SUBSCRIBERS = 3000
@@ -91,12 +94,47 @@ def test_the_dashboard_shows_the_figures_with_a_few_queries(staff_client, world,
     index = staff_client.get(reverse("admin:index")).content.decode()
     assert reverse("admin-dashboard") in index
     with django_assert_max_num_queries(15):
-        page = staff_client.get(reverse("admin-dashboard")).content.decode()
-    assert "<td>Active</td><td class=\"big\">2100</td>" in page
-    assert "<td>Bounced</td><td class=\"big\">300</td>" in page
-    assert "<svg class=\"bars\"" in page
-    assert "<td>Sent</td><td>0 today</td><td>667 in 30 d</td>" in page
-    assert "hf_daily_papers.json" in page  # the last ingest run
+        html = staff_client.get(reverse("admin-dashboard")).content.decode()
+    page = read_page(html)
+    assert "Active 2100" in page.text and "Bounced 300" in page.text
+    # The world's 2,000 digests were all decided just now (none has a sending time yet).
+    assert "Deliveries by the time the mail left" in page.text
+    assert "Today 30 days Sent 667 667 Skipped 667 667 Failed 666 666" in page.text
+    assert html.count('<svg class="chart"') == 5
+    assert "1 file: hf_daily_papers.json Succeeded 11 0 0 –" in page.text
+    assert "{" not in page.text and "[" not in page.text  # no raw dict or list in any column
+
+
+def test_deliveries_count_by_when_the_mail_left_in_the_operators_time_zone(staff_client,
+                                                                            settings):
+    settings.TIME_ZONE = "Pacific/Auckland"  # far from UTC: a day apart for half the day
+    zone = zoneinfo.ZoneInfo("Pacific/Auckland")
+    today = timezone.localdate()
+    midnight = datetime.datetime.combine(today, datetime.time.min, tzinfo=zone)
+    minute = datetime.timedelta(minutes=1)
+    # Yesterday's edition, sent a minute into the operators' today: today's.
+    DeliveryFactory(edition=today - datetime.timedelta(days=1), status="sent",
+                    sent_at=midnight + minute)
+    # Today's edition, sent a minute before their midnight: yesterday's.
+    DeliveryFactory(edition=today, status="sent", sent_at=midnight - minute)
+    DeliveryFactory(status="failed", claimed_at=midnight + minute, reason="refused")
+    DeliveryFactory(status="skipped")  # decided now, when its row was written
+    DeliveryFactory(status="pending")  # not gone anywhere yet
+    DeliveryFactory(edition=today - datetime.timedelta(days=40), status="sent",
+                    sent_at=midnight - datetime.timedelta(days=40))  # outside the window
+    html = staff_client.get(reverse("admin-dashboard")).content.decode()
+    page = read_page(html)
+    assert "(Pacific/Auckland, the operators' time zone" in page.text
+    assert "Today 30 days Sent 1 2 Skipped 1 1 Failed 1 1" in page.text
+    yesterday = today - datetime.timedelta(days=1)
+    chart = html[html.index('aria-label="Deliveries per day'):]
+    chart = chart[:chart.index("</svg>")]
+    assert f"<title>{today:%a} {today.day} {today:%b}: 1 sent, 1 skipped, 1 failed</title>" in chart
+    assert (f"<title>{yesterday:%a} {yesterday.day} {yesterday:%b}: 1 sent, 0 skipped, 0 failed"
+            "</title>") in chart
+    # The axes: the scale on the left, the dates below (the last one today's).
+    assert all(f'text-anchor="end">{mark}</text>' in chart for mark in (0, 2, 4))  # peak 3
+    assert f'text-anchor="middle">{today.day} {today:%b}</text>' in chart
 
 
 def test_the_dashboard_counts_votes_and_how_many_recommended_papers_were_upvoted(
@@ -109,11 +147,10 @@ def test_the_dashboard_counts_votes_and_how_many_recommended_papers_were_upvoted
     for delivery, value in zip(sent, [1, 1, 1, -1, 1], strict=True):
         Vote.objects.create(subscriber=delivery.subscriber, paper=paper, value=value,
                             voted_at=now, recommended=delivery in sent[:4])
-    page = staff_client.get(reverse("admin-dashboard")).content.decode()
-    assert "<td>More like this</td><td>4 today</td><td>4 in 30 d</td>" in page
-    assert "<td>Less like this</td><td>1 today</td><td>1 in 30 d</td>" in page
-    assert ("Recommended papers sent in 30 days: 4; voted “More like this”: 3 "
-            "(<span class=\"big\">75%</span>)") in page
+    page = read_page(staff_client.get(reverse("admin-dashboard")).content.decode())
+    assert "Today 30 days More like this 4 4 Less like this 1 1" in page.text
+    assert ("Recommended papers sent 4 Voted “More like this” by their reader 3 Share 75%"
+            in page.text)
 
 
 def test_the_subscriber_page_shows_what_they_told_the_model_and_their_votes(staff_client,
@@ -188,12 +225,12 @@ def test_a_test_digest_goes_to_the_operator_marked_and_unrecorded(staff_client, 
     act(staff_client, Subscriber, "send_test_digest", [reader])
     [message] = mail.outbox
     assert message.to == ["ops@example.com"]  # the operator, never the reader
-    assert message.subject.startswith(f"[Test for {reader.email}] Your papers")
+    assert message.subject.startswith(f"[Test for {reader.email}] 1 paper · ")
     html = message.alternatives[0][0]
-    assert "Sparse Autoencoders Find Shared Features" in html
+    assert "Sparse Autoencoders Find Shared Features" in visible(html)
     assert "/manage/" not in html and "/u/" not in html  # none of the reader's own links
     assert not Delivery.objects.filter(subscriber=reader, edition=timezone.localdate()).exists()
-    assert logged(reader, "Sent a test digest to ops@example.com")
+    assert logged(reader, "Sent a test digest of the ") and logged(reader, " to ops@example.com")
 
 
 def test_readers_who_may_not_be_mailed_get_no_test_digest(staff_client, world):
@@ -242,6 +279,25 @@ def test_the_paper_page_links_to_it_and_says_how_many_got_it(staff_client, world
     page = staff_client.get(change(world["paper"])).content.decode()
     assert 'href="https://arxiv.org/abs/2611.14021"' in page
     assert "667 subscribers" in page
+
+
+def test_list_columns_read_as_words_and_long_text_is_cut_with_the_whole_on_hover(staff_client,
+                                                                                world):
+    long_title = "A Very Long Title " * 12
+    Paper.objects.filter(pk=world["paper"].pk).update(title=long_title)
+    Delivery.objects.filter(status="failed").update(reason="ESP said no: " + "detail " * 40)
+    papers = staff_client.get(changelist(Paper)).content.decode()
+    whole = " ".join(long_title.split())
+    assert f'<span class="cut" title="{whole}">{whole[:119].rstrip()}…</span>' in papers
+    deliveries = read_page(staff_client.get(changelist(Delivery)).content.decode())
+    assert "ESP said no: detail detail" in deliveries.text
+    assert "detail " * 30 not in deliveries.text  # cut; the whole of it is the span's title
+    runs = read_page(staff_client.get(changelist(IngestRun)).content.decode())
+    assert "1 file: hf_daily_papers.json Succeeded" in runs.text and "{" not in runs.text
+    sent = Delivery.objects.filter(status="sent").first()
+    page = read_page(staff_client.get(change(sent)).content.decode())
+    assert f"edition for {sent.subscriber.email} (Sent)" in page.text
+    assert "#1: 2611.14021" in page.text and "sparse" in page.text and "{" not in page.text
 
 
 def test_topics_show_last_weeks_matches_and_validate_their_lines(staff_client, world):
