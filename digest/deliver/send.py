@@ -104,8 +104,8 @@ def delivery_send(*, delivery_id: int, renderer: Renderer, now: datetime, site_u
     started = time.perf_counter()
     if delivery.team_id:  # a team's digest, to the team's address (digest.teams.mail)
         to = delivery.team.address
-        digest, links = team_digest_for(renderer=renderer, team=delivery.team,
-                                        edition=delivery.edition, items=items,
+        digest, links = team_digest_for(team=delivery.team, edition=delivery.edition,
+                                        items=items,
                                         browser_url=view_url(delivery, site_url),
                                         frequency=delivery.frequency)
     else:

@@ -49,10 +49,10 @@ def digest_view(request, token: str):
     if delivery is None:
         return render(request, "subscriptions/bad_link.html", {"reason": "invalid"}, status=400)
     if delivery.team_id:  # a team's digest (digest.teams.mail)
-        digest = team_digest_for_browser(renderer=Renderer(), team=delivery.team,
-                                         edition=delivery.edition,
+        digest = team_digest_for_browser(team=delivery.team, edition=delivery.edition,
                                          items=delivery_items([delivery.pk])[delivery.pk],
-                                         browser_url=request.build_absolute_uri())
+                                         browser_url=request.build_absolute_uri(),
+                                         frequency=delivery.frequency)
         return HttpResponse(digest.html)
     digest = digest_for_browser(renderer=Renderer(), subscriber=delivery.subscriber,
                                 edition=delivery.edition,

@@ -5,7 +5,8 @@ one Delivery row per team and edition written like a reader's (digest.editions.b
 
 A paper the team was sent before is never chosen again (a member's own digests do not
 count: the team is another audience). Each item's "why" is a list, one entry per member it
-is for: {"member": their name on the card, "why": the reasons their own digest would give}.
+is for: {"member": their name on the card, "reader": their subscriber id, "why": the reasons
+their own digest would give, or [VOTED_UP]}.
 """
 
 import json
@@ -123,13 +124,12 @@ def members_ranked(readers: set[int], *, edition: date, index: PaperIndex, table
     if not readers:
         return ranked, limits
     topics = topic_lines()
-    keys = [paper.key for paper in index.papers]
-    for _, rows in reader_batches(Subscriber.objects.filter(pk__in=readers), paper_keys=keys,
+    # No papers asked about: what a member was sent themselves does not count here.
+    for _, rows in reader_batches(Subscriber.objects.filter(pk__in=readers), paper_keys=[],
                                   size=MATCHED_AT_ONCE):
         limits.update(zip(rows.keys, rows.limits, strict=True))
-        rows = replace(rows, sent_rows=[], sent_keys=[],
-                       limits=[limit + extra[key] for key, limit in
-                               zip(rows.keys, rows.limits, strict=True)])
+        rows = replace(rows, limits=[limit + extra[key] for key, limit in
+                                     zip(rows.keys, rows.limits, strict=True)])
         ranked.update(items_with_learning(match(compile_rows(rows, topics=topics, table=table),
                                                 index), edition=edition))
     return ranked, limits
@@ -157,7 +157,9 @@ def team_items(members: list[Member], *, ranked: dict[int, list[tuple[int, str]]
                                 in votes.get(member.reader, {}).items() if paper not in sent}
                    for member in members}
     label = {member.key: member.label for member in members}
+    reader = {member.key: member.reader for member in members}
     return [(pick.paper, json.dumps([
-        {"member": label[key], "why": json.loads(why[key][pick.paper]) if pick.paper in why[key]
-         else [VOTED_UP]} for key in pick.members]))
+        {"member": label[key], "reader": reader[key],
+         "why": json.loads(why[key][pick.paper]) if pick.paper in why[key] else [VOTED_UP]}
+        for key in pick.members]))
         for pick in papers_for_team(wants, limit=limit, votes=their_votes)]

@@ -81,8 +81,12 @@ def test_a_team_of_five_gets_one_digest_whose_cards_cover_each_member(lab, monke
     shared = [len(named) > 1 for _, named in cards]
     assert any(shared) and shared == sorted(shared, reverse=True)  # shared papers first
     html, text = message.alternatives[0][0], message.body
-    for label in members:
-        assert label in html and label in text
+    for _, named in cards:  # each card says whom it is for, in both parts
+        whom = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+        assert f"Why: for {whom} — " in text
+        assert re.search(rf'For <span class="label"[^>]*>{re.escape(whom)}</span> — ', html)
+    assert message.subject == f"{len(cards)} papers · Lovelace Lab · Sat 21 Nov"
+    assert f"{len(cards)} new papers for 5 members of Lovelace Lab" in text
 
 
 def test_the_team_mail_has_its_own_unsubscribe_link_and_headers(lab, monkeypatch, client):
@@ -176,5 +180,6 @@ def test_the_team_digest_opens_in_the_browser(lab, client):
     [message] = mail.outbox
     view = re.search(r"http://localhost:8000(/d/[^/\s\"]+/)", message.body).group(1)
     page = client.get(view).content.decode()
-    assert Paper.objects.get(pk=team_cards(team)[0][0]).title.split(":")[0] in page
+    assert f"arXiv:{Paper.objects.get(pk=team_cards(team)[0][0]).arxiv_id}" in page
     assert "/team-u/" not in page  # a forwarded digest cannot stop the team
+

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('digest', '0006_learning'),
+        ('digest', '0007_paper_announce_type'),
         ('subscriptions', '0011_teams'),
     ]
 
