@@ -8,8 +8,7 @@ from django.urls import reverse
 from subscriptions.models import Team, TeamMember
 from tests.digest.factories import DeliveryFactory
 from tests.subscriptions.factories import SubscriberFactory, TeamFactory, TeamMemberFactory
-from tests.teams import team_links_in
-from tests.web import last_mail_to
+from tests.web import last_mail_to, links_in
 
 pytestmark = pytest.mark.django_db
 ADD = reverse("admin:subscriptions_team_add")
@@ -38,9 +37,9 @@ def test_an_operator_creates_a_team_whose_address_confirms_and_members_accept(st
     assert (team.status, team.owner) == ("pending", None)
     confirm = last_mail_to("nlp@lists.example.org")
     assert "A Paperboy operator asked to send the team digest “NLP group”" in confirm.body
-    client.post(team_links_in(confirm)["team-confirm"])
+    client.post(links_in(confirm)["team-confirm"])
     for address in ("ada@example.org", "grace@example.org"):
-        client.post(team_links_in(last_mail_to(address))["join"])
+        client.post(links_in(last_mail_to(address))["join"])
     assert Team.objects.get().status == "active"
     assert TeamMember.objects.filter(confirmed_at__isnull=False).count() == 2
     listed = staff_client.get(LIST).content.decode()

@@ -15,8 +15,8 @@ from subscriptions.models import Subscriber, Team, TeamMember
 from subscriptions.retention import team_invitations_purge
 from subscriptions.teams.links import unsubscribe_link
 from tests.subscriptions.factories import SubscriberFactory, TeamFactory, TeamMemberFactory
-from tests.teams import team_data, team_links_in, teams_page
-from tests.web import last_mail_to, tamper
+from tests.teams import team_data, teams_page
+from tests.web import last_mail_to, links_in, tamper
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +48,7 @@ def test_a_new_team_waits_for_its_address_to_confirm(client, ada):
     message = last_mail_to("vision@lists.example.org")
     assert message.subject == "Confirm the Paperboy team digest “Vision Lab” for this address"
     assert "ada@example.org asked to send the team digest" in message.body
-    confirm = team_links_in(message)["team-confirm"]
+    confirm = links_in(message)["team-confirm"]
     assert "Confirm the team digest" in client.get(confirm).content.decode()
     assert Team.objects.get().status == "pending"  # a GET (a mail scanner) changes nothing
     done = client.post(confirm).content.decode()
@@ -67,7 +67,7 @@ def test_invitations_go_to_readers_who_join_from_the_mailed_link(client, ada):
     invitation = last_mail_to("grace@example.org")
     assert invitation.subject == "Join the team digest “Vision Lab” on Paperboy"
     assert "carry your name: Grace Hopper" in invitation.body
-    join = team_links_in(invitation)["join"]
+    join = links_in(invitation)["join"]
     assert "Join “Vision Lab”" in client.get(join).content.decode()
     assert not TeamMember.objects.get(email="grace@example.org").confirmed
     assert "You're in “Vision Lab”" in client.post(join).content.decode()
@@ -90,7 +90,7 @@ def test_the_owners_page_lists_readers_and_strangers_alike(client, ada):
 def test_an_invitation_to_someone_who_stopped_reading_does_not_join(client, ada):
     grace = SubscriberFactory(email="grace@example.org")
     create(client, ada, members="grace@example.org")
-    join = team_links_in(last_mail_to("grace@example.org"))["join"]
+    join = links_in(last_mail_to("grace@example.org"))["join"]
     Subscriber.objects.filter(pk=grace.pk).update(status="unsubscribed")
     assert "Only Paperboy readers can join" in client.post(join).content.decode()
     assert not TeamMember.objects.get(email="grace@example.org").confirmed
@@ -174,7 +174,7 @@ def test_the_team_unsubscribe_link_stops_the_team_not_its_members(client, ada):
 
 def test_an_old_confirmation_link_cannot_bring_back_an_unsubscribed_team(client, ada):
     create(client, ada)
-    confirm = team_links_in(last_mail_to("vision@lists.example.org"))["team-confirm"]
+    confirm = links_in(last_mail_to("vision@lists.example.org"))["team-confirm"]
     client.post(confirm)
     team = Team.objects.get()
     client.post(unsubscribe_link(team).removeprefix("http://localhost:8000"))
@@ -182,7 +182,7 @@ def test_an_old_confirmation_link_cannot_bring_back_an_unsubscribed_team(client,
     assert Team.objects.get().status == "unsubscribed"
     # The owner asks again; the new link works.
     client.post(f"{teams_page(ada)}{team.key}/", {"action": "ask"})
-    again = team_links_in(last_mail_to("vision@lists.example.org"))["team-confirm"]
+    again = links_in(last_mail_to("vision@lists.example.org"))["team-confirm"]
     assert again != confirm
     client.post(again)
     assert Team.objects.get().status == "active"

@@ -22,32 +22,11 @@ from subscriptions.models import Subscriber, Team
 from tests.delivery_fixtures import EDITION, make_reader
 from tests.digest.factories import VoteFactory
 from tests.subscriptions.factories import TeamFactory, TeamMemberFactory
+from tests.teams import LAB
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime.datetime(EDITION.year, EDITION.month, EDITION.day, 8, 5, tzinfo=datetime.UTC)
-LAB = "lab@lists.example.org"
-
-
-@pytest.fixture
-def lab(papers):
-    """A team of five readers whose interests overlap (language models and speech, agents
-    and reinforcement learning, video), due at 08:00 UTC; the readers' own digests go at
-    another hour."""
-    team = TeamFactory(name="Lovelace Lab", address=LAB, timezone="UTC", send_hour=8,
-                       papers_per_email=6)
-    members = {
-        "Ada": make_reader("ada@example.org", interests='sparse autoencoder\n"language model"'),
-        "Grace": make_reader("grace@example.org", topics=["robotics", "speech-audio"]),
-        "alan": make_reader("alan@example.org", interests="reinforcement learning\nagent"),
-        "Barbara": make_reader("barbara@example.org", interests="video\nspeech"),
-        "edsger": make_reader("edsger@example.org", interests="quantization\nretrieval\nagent"),
-    }
-    for label, reader in members.items():
-        Subscriber.objects.filter(pk=reader.pk).update(send_hour=20)
-        TeamMemberFactory(team=team, subscriber=reader,
-                          name=label if label[0].isupper() else "")
-    return team, members
 
 
 def own_papers(reader: Subscriber) -> list[int]:
