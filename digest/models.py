@@ -162,7 +162,10 @@ class Delivery(models.Model):
 class DeliveryItem(models.Model):
     """A paper chosen for a delivery, its rank, and why it matched."""
 
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="items")
+    # No index of its own: one_item_per_paper (delivery, paper) serves lookups by delivery,
+    # and each index is paid for on every one of a day's millions of items.
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="items",
+                                 db_index=False)
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="delivery_items")
     rank = models.PositiveSmallIntegerField()
     matched = models.JSONField(

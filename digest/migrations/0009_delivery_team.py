@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('digest', '0007_paper_announce_type'),
+        ('digest', '0008_delivery_item_without_second_delivery_index'),
         ('subscriptions', '0011_teams'),
     ]
 
