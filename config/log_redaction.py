@@ -10,7 +10,7 @@ import re
 # The first segment of every URL whose next segment is a token (config/urls.py and
 # subscriptions/urls.py; a test checks that no token route is missing). The public feeds'
 # paths, under feeds/ too, are redacted with the private ones.
-TOKEN_ROUTES = ("confirm", "manage", "u", "d", "v", "feeds")
+TOKEN_ROUTES = ("confirm", "manage", "u", "d", "v", "feeds", "join", "team-confirm", "team-u")
 REDACTED = "<redacted>"
 # Anywhere in the text, so a Referer's https://host/manage/... and a prefixed mount are
 # covered too; redacting a look-alike path elsewhere costs nothing.

@@ -102,7 +102,8 @@ class IngestRun(models.Model):
 
 
 class Delivery(models.Model):
-    """One subscriber's digest for one edition: claimed, then sent, exactly once."""
+    """One subscriber's digest for one edition, or one team's (digest.teams): claimed, then
+    sent, exactly once."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -112,8 +113,13 @@ class Delivery(models.Model):
         SKIPPED = "skipped", "Skipped"
 
     subscriber = models.ForeignKey(
-        "subscriptions.Subscriber", on_delete=models.CASCADE, related_name="deliveries"
+        "subscriptions.Subscriber", on_delete=models.CASCADE, related_name="deliveries",
+        null=True, blank=True,
     )
+    # A team's digest has a team instead of a subscriber (a check says: exactly one).
+    # No index of its own: the unique (team, edition) one serves lookups by team.
+    team = models.ForeignKey("subscriptions.Team", on_delete=models.CASCADE, null=True,
+                             blank=True, related_name="deliveries", db_index=False)
     # What the outside world sees of a delivery (its browser link, Message-ID, ESP metadata):
     # random, never the database id.
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -139,11 +145,18 @@ class Delivery(models.Model):
             models.UniqueConstraint(
                 fields=["subscriber", "edition"], name="one_delivery_per_subscriber_edition"
             ),
+            models.UniqueConstraint(fields=["team", "edition"],
+                                    name="one_delivery_per_team_edition"),
+            models.CheckConstraint(
+                condition=models.Q(subscriber__isnull=False, team__isnull=True)
+                | models.Q(subscriber__isnull=True, team__isnull=False),
+                name="delivery_to_a_subscriber_or_a_team"),
         ]
         indexes = [models.Index(fields=["edition", "status"], name="delivery_edition_status_idx")]
 
     def __str__(self) -> str:
-        return f"{self.edition} edition for {self.subscriber} ({self.get_status_display()})"
+        to = f"team {self.team}" if self.team_id else self.subscriber
+        return f"{self.edition} edition for {to} ({self.get_status_display()})"
 
 
 class DeliveryItem(models.Model):

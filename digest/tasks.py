@@ -25,6 +25,8 @@ from digest.learn.reader_models import reader_refit
 from digest.learn.store import MODEL as EMBEDDING_MODEL
 from digest.learn.store import papers_embed
 from digest.models import IngestRun, Paper
+from digest.teams.build import team_deliveries_build
+from digest.teams.due import team_zones_in_use, teams_due_in
 from subscriptions.models import Subscriber
 
 log = logging.getLogger(__name__)
@@ -128,8 +130,10 @@ def dispatch_tick() -> dict:
             now=now, older_than=timedelta(seconds=settings.DELIVERY_WAITING_AFTER_SECONDS))
     queue_sends(sorted(set(leftovers)))
     shards, readers = build_shards(now=now)
-    group(shards).apply_async()
-    summary = {"readers": readers, "build_shards": len(shards), "requeued": len(leftovers)}
+    teams = team_builds(now=now)
+    group([*shards, *teams]).apply_async()
+    summary = {"readers": readers, "build_shards": len(shards), "team_builds": len(teams),
+               "requeued": len(leftovers)}
     log_event(log, logging.INFO, "Dispatch tick queued the readers due now", **summary)
     return summary
 
@@ -161,6 +165,27 @@ def build_deliveries(now: str, zone: str, first: int, before: int | None, *,
                "match_s": round(built.match_s, 3), "write_s": round(built.write_s, 3)}
     log_event(log, logging.INFO, "Built deliveries", edition=edition.isoformat(), zone=zone,
               first=first, **summary)
+    return summary
+
+
+def team_builds(*, now: datetime.datetime, send: bool = True) -> list[Signature]:
+    """A build_team_deliveries task per time zone with teams due at `now` (digest.teams)."""
+    return [build_team_deliveries.si(now.isoformat(), zone, send=send)
+            for zone in team_zones_in_use() if teams_due_in(zone, now=now)[1].exists()]
+
+
+@shared_task
+def build_team_deliveries(now: str, zone: str, *, send: bool = True) -> dict:
+    """Rows for the teams of `zone` due at `now` (and still due), their sends queued as
+    written; `send=False` only writes them, as for readers."""
+    edition, due = teams_due_in(zone, now=datetime.datetime.fromisoformat(now))
+    built = team_deliveries_build(edition=edition, teams=due,
+                                  on_batch=queue_sends if send else None)
+    summary = {"members": built.readers, "queued": len(built.to_send) if send else 0,
+               "written": len(built.to_send), "skipped": built.skipped,
+               "match_s": round(built.match_s, 3), "write_s": round(built.write_s, 3)}
+    log_event(log, logging.INFO, "Built team deliveries", edition=edition.isoformat(),
+              zone=zone, **summary)
     return summary
 
 

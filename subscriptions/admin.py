@@ -13,8 +13,10 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.template.defaultfilters import pluralize
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
 from subscriptions import tasks
@@ -119,12 +121,15 @@ class SubscriberAdmin(admin.ModelAdmin):
 
     @admin.display(description="Last deliveries")
     def last_deliveries(self, subscriber: Subscriber) -> str:
-        rows = subscriber.deliveries.annotate(papers_count=Count("items"))[:10]
+        # Newest first, said explicitly: a grouped query drops the model's ordering.
+        rows = subscriber.deliveries.annotate(papers_count=Count("items")).order_by(
+            "-edition")[:10]
         if not rows:
             return "None yet."
         return format_html("<table>{}</table>", format_html_join(
-            "", "<tr><td>{}</td><td>{}</td><td>{} papers</td><td>{}</td></tr>",
-            ((d.edition, d.get_status_display(), d.papers_count, d.reason) for d in rows)))
+            "", "<tr><td>{}</td><td>{}</td><td>{} paper{}</td><td>{}</td></tr>",
+            ((date_format(d.edition, "D j M Y"), d.get_status_display(), d.papers_count,
+              pluralize(d.papers_count), d.reason) for d in rows)))
 
     @admin.display(description="ESP events")
     def mail_events(self, subscriber: Subscriber) -> str:

@@ -7,3 +7,4 @@ class SubscriptionsConfig(AppConfig):
 
     def ready(self):
         from subscriptions import webhooks  # noqa: F401  (connects the tracking receiver)
+        from subscriptions.teams import admin  # noqa: F401  (the teams' admin)

@@ -261,3 +261,115 @@ class ErasedAddress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address_hash[:12]}… erased {self.erased_at:%Y-%m-%d}"
+
+
+class TeamStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for its address to confirm"
+    ACTIVE = "active", "Active"
+    UNSUBSCRIBED = "unsubscribed", "Unsubscribed (from its address)"
+    SUPPRESSED = "suppressed", "Suppressed (bounced, complained, or an operator)"
+
+
+def team_mailable_q(*, on, prefix: str = "") -> models.Q:
+    """Which teams may be mailed a digest of day `on`: those whose address confirmed, not
+    paused that day. The teams' counterpart of mailable_q, used by their tick and the claim."""
+    return models.Q(**{f"{prefix}status": TeamStatus.ACTIVE}) & (
+        models.Q(**{f"{prefix}paused_until__isnull": True})
+        | models.Q(**{f"{prefix}paused_until__lt": on}))
+
+
+class Team(models.Model):
+    """A group's digest: one mail to one address (a lab's mailing list) covering what its
+    confirmed members follow. The address confirms before anything is sent to it (a
+    signed link mailed to it), and its unsubscribe link stops the team, not the members."""
+
+    Status = TeamStatus
+
+    name = models.CharField(max_length=100)
+    address = models.EmailField(help_text="Where the team's digest goes, e.g. a mailing list.",
+                                validators=[validate_address_characters])
+    owner = models.ForeignKey(Subscriber, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="teams_owned",
+                              help_text="The reader who manages it (none: an operator does).")
+    # Changed only by subscriptions.teams.membership, never edited.
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    status_changed_at = models.DateTimeField(auto_now_add=True)
+    frequency = models.CharField(max_length=8, choices=Subscriber.Frequency.choices,
+                                 default=Subscriber.Frequency.DAILY)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    send_hour = models.PositiveSmallIntegerField(
+        default=8, validators=[MaxValueValidator(23)], help_text="Local hour, 0-23.")
+    papers_per_email = models.PositiveSmallIntegerField(
+        default=15, validators=[MinValueValidator(1), MaxValueValidator(50)])
+    paused_until = models.DateField(
+        null=True, blank=True, help_text="No digests up to and including this day.")
+    # Names the team in its owner's pages: random, never the database id.
+    key = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    # The random part of the team's unsubscribe link; rotating it revokes the links.
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    # The random part of the address's open confirmation link: "" when none is open.
+    confirm_key = models.CharField(max_length=64, blank=True, editable=False)
+    confirmed_at = models.DateTimeField(null=True, blank=True,
+                                        help_text="When its address last confirmed.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["status", "timezone", "send_hour"],
+                                name="team_due_idx")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=TeamStatus.values),
+                                   name="team_status_known"),
+            models.CheckConstraint(condition=models.Q(send_hour__lte=23),
+                                   name="team_send_hour_0_23"),
+            models.CheckConstraint(
+                condition=models.Q(papers_per_email__gte=1, papers_per_email__lte=50),
+                name="team_papers_per_email_1_50"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.address}>"
+
+    def save(self, *args, **kwargs):
+        self.address = email_normalize(self.address)
+        super().save(*args, **kwargs)
+
+
+class TeamMember(models.Model):
+    """An address invited to a team, and once its owner (a reader) confirms from the mailed
+    link, a member whose interests the team's digest covers. Invitations nobody confirmed
+    are deleted when their link expires."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="members")
+    email = models.EmailField(validators=[validate_address_characters])
+    name = models.CharField(max_length=60, blank=True,
+                            help_text="How the digest's cards name them (else the address's "
+                                      "part before the @).")
+    subscriber = models.ForeignKey(Subscriber, null=True, blank=True, on_delete=models.CASCADE,
+                                   related_name="team_memberships",
+                                   help_text="The reader, once they confirmed.")
+    key = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    invited_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["team", "invited_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "email"], name="one_membership_per_address"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} in {self.team_id}"
+
+    def save(self, *args, **kwargs):
+        self.email = email_normalize(self.email)
+        super().save(*args, **kwargs)
+
+    @property
+    def label(self) -> str:
+        """How the team's digest names them."""
+        return self.name or self.email.partition("@")[0]
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmed_at is not None and self.subscriber_id is not None

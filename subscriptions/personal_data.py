@@ -9,7 +9,7 @@ from datetime import datetime
 from django.db import transaction
 
 from subscriptions.addresses import address_hash
-from subscriptions.models import ErasedAddress, SignupRequest, Subscriber
+from subscriptions.models import ErasedAddress, SignupRequest, Subscriber, TeamMember
 from subscriptions.services import Preferences
 
 
@@ -20,7 +20,7 @@ def _when(moment) -> str | None:
 def subscriber_data_export(*, subscriber: Subscriber) -> dict:
     """Preferences (their description and seed papers among them), consent record and history,
     deliveries with their papers, "More/Less like this" votes, the papers they follow and the
-    updates on them their digests told, ESP events."""
+    updates on them their digests told, ESP events, teams."""
     deliveries = subscriber.deliveries.order_by("-edition").prefetch_related("items__paper")
     return {
         "email": subscriber.email,
@@ -52,14 +52,18 @@ def subscriber_data_export(*, subscriber: Subscriber) -> dict:
         "mail_events": [{"at": _when(event.occurred_at or event.received_at),
                          "type": event.event_type, "description": event.description}
                         for event in subscriber.mail_events.all()],
+        "teams": [{"team": member.team.name, "sent_to": member.team.address,
+                   "named": member.label, "joined_at": _when(member.confirmed_at)}
+                  for member in subscriber.team_memberships.select_related("team")],
     }
 
 
 @transaction.atomic
 def subscriber_erase(*, subscriber: Subscriber, now: datetime) -> None:
     """Delete the reader and everything of theirs (deliveries, events, history, open
-    sign-ups); keep only the keyed hash of the address."""
+    sign-ups, team memberships and invitations); keep only the keyed hash of the address."""
     ErasedAddress.objects.get_or_create(address_hash=address_hash(subscriber.email),
                                         defaults={"erased_at": now})
     SignupRequest.objects.filter(email=subscriber.email).delete()
+    TeamMember.objects.filter(email=subscriber.email).delete()  # invitations too
     subscriber.delete()

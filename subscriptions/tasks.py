@@ -4,8 +4,9 @@ from celery import shared_task
 from django.utils import timezone
 
 from subscriptions import emails
-from subscriptions.models import SignupRequest, Subscriber
-from subscriptions.retention import signup_requests_purge
+from subscriptions.models import SignupRequest, Subscriber, Team, TeamMember
+from subscriptions.retention import signup_requests_purge, team_invitations_purge
+from subscriptions.teams import mails as team_mails
 
 # Mail goes out from a worker, so a slow or failing ESP never breaks a page; transient
 # failures (network, ESP 5xx or 429) are retried with backoff.
@@ -15,7 +16,8 @@ MAIL_RETRY = {"autoretry_for": (OSError,), "retry_backoff": 30, "retry_backoff_m
 
 @shared_task
 def purge_unconfirmed() -> int:
-    return signup_requests_purge(now=timezone.now())
+    now = timezone.now()
+    return signup_requests_purge(now=now) + team_invitations_purge(now=now)
 
 
 def _subscriber(subscriber_id: int) -> Subscriber | None:
@@ -56,3 +58,20 @@ def send_welcome(subscriber_id: int) -> None:
     subscriber = _subscriber(subscriber_id)
     if subscriber and subscriber.status == Subscriber.Status.ACTIVE:
         emails.send_welcome(subscriber)
+
+
+@shared_task(**MAIL_RETRY)
+def send_team_invitation(member_id: int) -> None:
+    """Mailed only to an active reader's address (only readers can be members)."""
+    member = TeamMember.objects.select_related("team__owner").filter(
+        pk=member_id, confirmed_at=None).first()
+    if member and Subscriber.objects.filter(email=member.email,
+                                            status=Subscriber.Status.ACTIVE).exists():
+        team_mails.send_team_invitation(member)
+
+
+@shared_task(**MAIL_RETRY)
+def send_team_confirmation(team_id: int) -> None:
+    team = Team.objects.filter(pk=team_id).exclude(confirm_key="").first()
+    if team is not None:
+        team_mails.send_team_confirmation(team)

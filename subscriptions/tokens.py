@@ -43,11 +43,20 @@ def _signer(rule: Purpose) -> signing.Signer:
 
 
 def _sign(value: str, purpose: str) -> str:
-    return _signer(_purpose(purpose)).sign(value)
+    return sign_with(value, _purpose(purpose))
 
 
 def _unsign(token: str, purpose: str) -> str:
-    rule = _purpose(purpose)
+    return unsign_with(token, _purpose(purpose))
+
+
+def sign_with(value: str, rule: Purpose) -> str:
+    """`value` signed for a purpose (another app's links: a team's, say)."""
+    return _signer(rule).sign(value)
+
+
+def unsign_with(token: str, rule: Purpose) -> str:
+    """What `token` signs, or BadToken saying why not."""
     try:
         if rule.max_age_days is None:
             return _signer(rule).unsign(token)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from subscriptions import views
+from subscriptions.teams import urls as team_urls
 
 app_name = "subscriptions"
 urlpatterns = [
@@ -13,4 +14,5 @@ urlpatterns = [
     path("link/", views.link_request, name="link"),
     path("help/filters/", views.filter_help, name="filter-help"),
     *[path(name, views.icon, {"name": name}, name=name) for name in views.ICONS],
+    *team_urls.urlpatterns,
 ]

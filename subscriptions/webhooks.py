@@ -20,6 +20,7 @@ from config.logs import log_event
 from subscriptions.consent import subscriber_status_change
 from subscriptions.esp_events import Kind, esp_event_classify
 from subscriptions.models import MailEvent, Subscriber, email_normalize
+from subscriptions.teams.membership import teams_address_event
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +71,12 @@ def mail_event_record(*, event_id: str, event_type: str, kind: Kind, esp_name: s
                 description=f"{reported_as}: {detail}"[:2000] if detail else reported_as)
     except IntegrityError:
         return "duplicate"
+    when = event.occurred_at or event.received_at
+    if kind in SUPPRESSING:  # a team's address too: its digest stops (subscriptions.teams)
+        teams_address_event(address=recipient or "", unsubscribed=kind == Kind.UNSUBSCRIBE,
+                            now=when)
     if subscriber is None:
         return "recorded"
-    when = event.occurred_at or event.received_at
     said = f": {detail}" if detail else ""
     if kind in SUPPRESSING:
         reason = f"{esp_name} {reported_as}{said}"

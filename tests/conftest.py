@@ -3,7 +3,7 @@ import os
 import pytest
 import redis as redis_lib
 
-pytest_plugins = ["tests.delivery_fixtures"]
+pytest_plugins = ["tests.delivery_fixtures", "tests.teams"]
 
 # Tests that need a service skip on a developer's machine without it, but fail in CI,
 # where a missing service means the run proved nothing.

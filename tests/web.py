@@ -5,11 +5,13 @@ from html.parser import HTMLParser
 
 from django.core import mail
 
-LINK = re.compile(r"http://localhost:8000(/(?:confirm|manage|u)/[^/\s\"]+/)")
+LINK = re.compile(r"http://localhost:8000(/(?:confirm|manage|u|join|team-confirm|team-u)/"
+                  r"[^/\s\"]+/)")
 
 
 def links_in(message) -> dict[str, str]:
-    """The site paths a mail links to, by kind: confirm, manage, u."""
+    """The site paths a mail links to, by kind: confirm, manage, u (and a team's: join,
+    team-confirm, team-u)."""
     found = {}
     for path in LINK.findall(message.body):
         found.setdefault(path.split("/")[1], path)

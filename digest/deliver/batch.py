@@ -49,8 +49,9 @@ def deliveries_send(delivery_ids: list[int], *,
         for chunk in chunks(delivery_ids, 100):
             mine = deliveries_claim(delivery_ids=chunk, now=timezone.now())
             items = delivery_items(sorted(mine))
-            rows = Delivery.objects.select_related("subscriber").in_bulk(sorted(mine))
-            topics = readers_topics([row.subscriber_id for row in rows.values()])
+            rows = Delivery.objects.select_related("subscriber", "team").in_bulk(sorted(mine))
+            topics = readers_topics([row.subscriber_id for row in rows.values()
+                                     if row.subscriber_id])
             updates = delivery_updates(sorted(mine))
             for delivery_id in chunk:
                 try:

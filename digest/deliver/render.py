@@ -43,9 +43,13 @@ def skeleton(kind: str = "mail", frequency: str = DAILY) -> str:
     CSS inlined. "mail" has the reader's own links in its footer; "web" (the browser view,
     which anyone holding a forwarded digest can open) has none, only a way to have them
     mailed."""
-    return inline(render_to_string("emails/digest/page.html",
+    page = inline(render_to_string("emails/digest/page.html",
                                    {"kind": kind, "frequency": frequency}),
                   css=stylesheet(DIGEST_CSS))
+    if kind in ("web", "team-web"):  # a page of the site: its icon (css-inline drops links)
+        page = page.replace("</title>", '</title><link rel="icon" href="[[site_url]]/favicon.svg"'
+                                        ' type="image/svg+xml">', 1)
+    return page
 
 
 @cache
@@ -78,13 +82,13 @@ def subject_of(edition: date, frequency: str, count: int, names: tuple[str, ...]
         "names": ", ".join(shown) + (f" +{more} more" if more else "")}).split())
 
 
-def tagline_of(edition: date, frequency: str) -> str:
+def tagline_of(edition: date, frequency: str, whose: str = "Your") -> str:
     """"Your daily papers · Saturday 21 November 2026", or the week a weekly one covers."""
     if frequency != WEEKLY:
-        return f"Your daily papers · {edition:%A} {edition.day} {edition:%B %Y}"
+        return f"{whose} daily papers · {edition:%A} {edition.day} {edition:%B %Y}"
     first, last = edition_window(edition=edition, frequency=WEEKLY)
     start = f"{first.day}" if first.month == last.month else f"{first.day} {first:%B}"
-    return f"Your weekly papers · {start}–{last.day} {last:%B %Y}"
+    return f"{whose} weekly papers · {start}–{last.day} {last:%B %Y}"
 
 
 @cache
@@ -168,10 +172,12 @@ class Renderer:
         `feedback`: a paper's "More like this", "Less like this" and "Follow this paper"
         links, for the reader. `updates`: what changed on papers they follow, which the
         digest opens with (a digest may hold only those)."""
-        whys = [why_of(matched, groups, title=paper.title) for paper, matched in items]
-        intro = digest_intro(whys, frequency) if items else updates_intro(frequency)
-        values = {"site_url": settings.SITE_URL, "tagline": tagline_of(edition, frequency),
-                  "intro": intro, "email": email, **links}
+        whys = self.whys(items, groups)
+        names = self.subject_names(whys) if items else (UPDATES,)
+        subject = subject_of(edition, frequency, len(items), names)
+        intro = self.intro(whys, frequency) if items else updates_intro(frequency)
+        values = {"site_url": settings.SITE_URL, "tagline": self.tagline(edition, frequency),
+                  "intro": intro, "email": email, "subject": subject, **links}
         page = fill(skeleton(kind, frequency),
                     {name: escape(value) for name, value in values.items()})
         cards = [self._card_html(paper, why, feedback)
@@ -187,22 +193,42 @@ class Renderer:
             **values, "papers": updates_text(updates) + self._text_papers(items, whys[:shown]),
             "more": f"\n{counted(more, 'more paper')} matched: {links['browser_url']}\n"
                     if more else ""})
-        names = subject_names(whys) if items else (UPDATES,)
-        return Digest(subject=subject_of(edition, frequency, len(items), names),
-                      html=html, text=text, papers=shown)
+        return Digest(subject=subject, html=html, text=text, papers=shown)
+
+    # What a team's digest (digest.teams.mail) says its own way: why each paper came, the
+    # headings, the tagline, the intro and what the subject names.
+    def whys(self, items: list[tuple[Paper, list[dict]]], groups: ReaderGroups) -> list[Why]:
+        return [why_of(matched, groups, title=paper.title) for paper, matched in items]
+
+    def tagline(self, edition: date, frequency: str) -> str:
+        return tagline_of(edition, frequency)
+
+    def intro(self, whys: list[Why], frequency: str) -> str:
+        return digest_intro(whys, frequency)
+
+    def subject_names(self, whys: list[Why]) -> tuple[str, ...]:
+        return subject_names(whys)
+
+    def sections(self, whys: list[Why]) -> list[Section]:
+        return sections_of(whys)
+
+    def why_html(self, why: Why) -> str:
+        return why_html(why)
+
+    def why_sentence(self, why: Why) -> str:
+        return why_sentence(why)
 
     def _card_html(self, paper: Paper, why: Why,
                    feedback: Callable[[Paper], tuple[str, str, str]] | None) -> str:
         card = self.card(paper)
         return (card.html.replace("<!--TITLE-->", marked_html(card.title, why.lines, TITLE))
                 .replace("<!--SUMMARY-->", marked_html(card.summary, why.lines, SUMMARY))
-                .replace("<!--WHY-->", why_html(why))
+                .replace("<!--WHY-->", self.why_html(why))
                 .replace("<!--ACTIONS-->", actions_html(*feedback(paper)) if feedback else ""))
 
-    @staticmethod
-    def _assemble(page: str, cards: list[str], whys: list[Why], shown: int,
+    def _assemble(self, page: str, cards: list[str], whys: list[Why], shown: int,
                   browser_url: str) -> str:
-        sections = sections_of(whys[:shown])
+        sections = self.sections(whys[:shown])
         body = "".join((heading_html(section) if len(sections) > 1 else "")
                        + "".join(cards[position] for position in section.entries)
                        for section in sections)
@@ -215,7 +241,7 @@ class Renderer:
 
     def _text_papers(self, items: list[tuple[Paper, list[dict]]], whys: list[Why]) -> str:
         """The text part's papers, numbered, under the same headings as the HTML."""
-        sections = sections_of(whys)
+        sections = self.sections(whys)
         lines, number = [], 0
         for section in sections:
             if len(sections) > 1:
@@ -223,7 +249,7 @@ class Renderer:
                 lines.append(f"\n{heading}\n{'=' * len(heading)}\n")
             for position in section.entries:
                 number += 1
-                why = why_sentence(whys[position])
+                why = self.why_sentence(whys[position])
                 lines.append(f"\n{number}. {self.card(items[position][0]).text}\n"
                              + (f"   Why: {why}\n" if why else ""))
         return "".join(lines)

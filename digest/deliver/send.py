@@ -28,6 +28,7 @@ from digest.deliver.state import (
 )
 from digest.follow.updates import PaperUpdates, delivery_updates
 from digest.models import Delivery, Paper
+from digest.teams.mail import team_digest_for
 from subscriptions.emails import message_build, unsubscribe_headers
 
 log = logging.getLogger(__name__)
@@ -81,16 +82,15 @@ def delivery_send(*, delivery_id: int, renderer: Renderer, now: datetime, site_u
                   topic_ids: list[int] | None = None,
                   updates: list[PaperUpdates] | None = None) -> Outcome:
     """Claim (unless `claimed` already, with deliveries_claim), render, send, record.
-    `delivery` (with its subscriber), `topic_ids` (their topics') and `updates` (on papers
-    they follow) may come loaded with others.
+    `delivery` (with its subscriber or team), `topic_ids` (the subscriber's topics') and
+    `updates` (on papers they follow) may come loaded with others.
     `timings`, when given, adds up seconds spent rendering and waiting for the ESP (the
     benchmark reads them)."""
     timings = Counter() if timings is None else timings
     if not claimed and delivery_id not in deliveries_claim(delivery_ids=[delivery_id], now=now):
         return delivery_not_claimed(delivery_id)
     if delivery is None:
-        delivery = Delivery.objects.select_related("subscriber").get(pk=delivery_id)
-    subscriber = delivery.subscriber
+        delivery = Delivery.objects.select_related("subscriber", "team").get(pk=delivery_id)
     if delivery.maybe_sent:  # an earlier try may have reached the ESP: ask it first
         try:
             found = message_at_esp(connection, delivery.key.hex)
@@ -106,13 +106,21 @@ def delivery_send(*, delivery_id: int, renderer: Renderer, now: datetime, site_u
     if updates is None:
         updates = delivery_updates([delivery_id]).get(delivery_id, [])
     started = time.perf_counter()
-    digest, links = digest_for(renderer=renderer, subscriber=subscriber,
-                               edition=delivery.edition, items=items,
-                               browser_url=view_url(delivery, site_url),
-                               frequency=delivery.frequency, topic_ids=topic_ids,
-                               updates=updates)
+    if delivery.team_id:  # a team's digest, to the team's address (digest.teams.mail)
+        to = delivery.team.address
+        digest, links = team_digest_for(team=delivery.team, edition=delivery.edition,
+                                        items=items,
+                                        browser_url=view_url(delivery, site_url),
+                                        frequency=delivery.frequency)
+    else:
+        to = delivery.subscriber.email
+        digest, links = digest_for(renderer=renderer, subscriber=delivery.subscriber,
+                                   edition=delivery.edition, items=items,
+                                   browser_url=view_url(delivery, site_url),
+                                   frequency=delivery.frequency, topic_ids=topic_ids,
+                                   updates=updates)
     message = message_build(
-        template="digest", to=subscriber.email, html=digest.html, text=digest.text,
+        template="digest", to=to, html=digest.html, text=digest.text,
         subject=digest.subject,
         headers={**unsubscribe_headers(links["unsubscribe_url"]),
                  "Message-ID": message_id(delivery, domain)},

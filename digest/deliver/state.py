@@ -15,7 +15,7 @@ from django.db.models import F, Q
 
 from config.logs import log_event
 from digest.models import Delivery
-from subscriptions.models import Subscriber, mailable_q
+from subscriptions.models import mailable_q, team_mailable_q
 
 log = logging.getLogger(__name__)
 
@@ -57,14 +57,15 @@ def _sql_names() -> dict[str, str]:
 
 
 def deliveries_claim(*, delivery_ids: list[int], now: datetime) -> set[int]:
-    """pending -> sending for those of these rows whose reader may still be mailed
-    (subscriptions' mailable rule, on the row's edition), in one statement; returns the ids
+    """pending -> sending for those of these rows whose reader (or team) may still be mailed
+    (subscriptions' mailable rules, on the row's edition), in one statement; returns the ids
     this caller now owns (no other worker can claim them)."""
     if not delivery_ids:
         return set()
     claimable, params = (
         Delivery.objects.filter(pk__in=delivery_ids, status=Delivery.Status.PENDING)
-        .filter(mailable_q(on=F("edition"), prefix="subscriber__"))
+        .filter(mailable_q(on=F("edition"), prefix="subscriber__")
+                | team_mailable_q(on=F("edition"), prefix="team__"))
         .values("pk").query.sql_with_params())
     names = _sql_names()
     # The status test on the row itself (not only in the subquery) is what makes two
@@ -80,15 +81,16 @@ def deliveries_claim(*, delivery_ids: list[int], now: datetime) -> set[int]:
 
 
 def delivery_not_claimed(delivery_id: int) -> Outcome:
-    """Someone else has the row, or its reader may no longer be mailed: skip it, saying why."""
-    row = Delivery.objects.select_related("subscriber").filter(pk=delivery_id).first()
+    """Someone else has the row, or its reader (or team) may no longer be mailed: skip it,
+    saying why."""
+    row = Delivery.objects.select_related("subscriber", "team").filter(pk=delivery_id).first()
     if row is None or row.status != Delivery.Status.PENDING:
         return Outcome("not-pending")
-    subscriber = row.subscriber
-    if subscriber.status != Subscriber.Status.ACTIVE:
-        reason = f"subscriber is {subscriber.status}"
+    recipient, who = (row.team, "team") if row.team_id else (row.subscriber, "subscriber")
+    if recipient.status != recipient.Status.ACTIVE:
+        reason = f"{who} is {recipient.status}"
     else:
-        reason = f"paused until {subscriber.paused_until}"
+        reason = f"paused until {recipient.paused_until}"
     Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
         status=Delivery.Status.SKIPPED, reason=reason)
     return Outcome(Delivery.Status.SKIPPED, reason)

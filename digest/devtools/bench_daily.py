@@ -1,12 +1,14 @@
 """Daily-run benchmark: N synthetic subscribers and a 1,000-paper edition in PostgreSQL, one
 dispatch tick through a real Celery worker (2 processes) on Redis into the fake ESP.
 
-    python -m digest.devtools.bench_daily --subscribers 10000 100000
+    python -m digest.devtools.bench_daily --subscribers 10000 100000 [--teams 1000]
 
 Prints, per N: digests sent, wall time, digests per second, seconds per stage (match and
 build rows in the tick; render, ESP and database summed over the sending processes), peak
 memory and CPU seconds of each process (and of PostgreSQL), and SQL queries
-per digest (counted in-process on a sample).
+per digest (counted in-process on a sample). With --teams T, T team digests (5 members each,
+drawn from the synthetic readers, due at the same hour) are built and sent beside the
+readers' digests, and their build's seconds printed apart.
 Uses the database paperboy_bench (recreated) and Redis database 4 (flushed).
 """
 
@@ -48,8 +50,9 @@ def recreate_database(database: str = DATABASE, env: dict[str, str] = ENV) -> No
                    cwd=ROOT, env={**os.environ, **env}, check=True)
 
 
-def load(subscribers: int, papers: int, now: datetime.datetime) -> None:
-    """The edition's papers (featured yesterday) and N readers due at this hour."""
+def load(subscribers: int, papers: int, now: datetime.datetime, teams: int = 0) -> None:
+    """The edition's papers (featured yesterday), N readers due at this hour, and `teams`
+    teams of TEAM_SIZE of them, due at this hour too."""
     from django.db import connection
 
     from digest.devtools import synthetic
@@ -59,7 +62,8 @@ def load(subscribers: int, papers: int, now: datetime.datetime) -> None:
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE digest_deliveryitem, digest_delivery, digest_paper, "
                        "subscriptions_subscriber_topics, subscriptions_subscriber, "
-                       "subscriptions_mailevent CASCADE")
+                       "subscriptions_mailevent, subscriptions_teammember, "
+                       "subscriptions_team CASCADE")
     yesterday = now.date() - datetime.timedelta(days=1)
     Paper.objects.bulk_create([
         Paper(arxiv_id=f"2611.{doc.key:05d}", title=doc.title, abstract=doc.abstract,
@@ -75,8 +79,32 @@ def load(subscribers: int, papers: int, now: datetime.datetime) -> None:
                    min_upvotes=r.min_upvotes, token=f"bench-{r.key:08d}", consent_at=now)
         for r in readers], batch_size=5000)
     readers_topics_store(readers, rng=rng, slugs=slugs)
+    teams_store(teams, now=now, rng=rng)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # fresh statistics, as a production database has
+
+
+TEAM_SIZE = 5
+
+
+def teams_store(count: int, *, now: datetime.datetime, rng: random.Random) -> None:
+    """`count` teams whose address confirmed, due at this hour in UTC, each of TEAM_SIZE
+    confirmed members drawn from the stored readers."""
+    from subscriptions.models import Subscriber, Team, TeamMember
+
+    if not count:
+        return
+    Team.objects.bulk_create([
+        Team(name=f"Lab {n}", address=f"lab{n}@lists.example.org", status="active",
+             timezone="UTC", send_hour=now.hour, papers_per_email=15, confirmed_at=now,
+             token=f"bench-team-{n:06d}", key=f"bench-team-key-{n:06d}")
+        for n in range(count)], batch_size=5000)
+    readers = list(Subscriber.objects.values_list("pk", "email"))
+    TeamMember.objects.bulk_create([
+        TeamMember(team_id=team, subscriber_id=reader, email=email, invited_at=now,
+                   confirmed_at=now, key=f"bench-member-{team}-{reader}")
+        for team in Team.objects.order_by("pk").values_list("pk", flat=True)
+        for reader, email in rng.sample(readers, TEAM_SIZE)], batch_size=5000)
 
 
 def readers_topics_store(readers, *, rng: random.Random, slugs: list[str]) -> None:
@@ -149,7 +177,7 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def run(subscribers: int, papers: int, processes: int) -> dict:
+def run(subscribers: int, papers: int, processes: int, teams: int = 0) -> dict:
     import httpx
     import redis
     from celery import Celery
@@ -160,7 +188,7 @@ def run(subscribers: int, papers: int, processes: int) -> dict:
 
     now = timezone.now()
     started = time.perf_counter()
-    load(subscribers, papers, now)
+    load(subscribers, papers, now, teams)
     load_s = time.perf_counter() - started
     queries = queries_per_digest(now)
     redis.Redis.from_url(REDIS).flushdb()
@@ -180,7 +208,7 @@ def run(subscribers: int, papers: int, processes: int) -> dict:
             time.sleep(1)
             total = edition.count()
             open_rows = edition.filter(status__in=["pending", "sending"]).count()
-            if total == subscribers and open_rows == 0:
+            if total == subscribers + teams and open_rows == 0:
                 break
             if time.perf_counter() - started > 1800:
                 raise RuntimeError(f"not done after 30 minutes: {total} rows, {open_rows} open")
@@ -201,6 +229,8 @@ def run(subscribers: int, papers: int, processes: int) -> dict:
         esp.wait(10)
     text = log_path.read_text()
     builds = re.findall(r"Built deliveries: .* match_s=([\d.]+) write_s=([\d.]+)", text)
+    team_builds = re.findall(r"Built team deliveries: .* match_s=([\d.]+) write_s=([\d.]+)",
+                             text)
     batches = re.findall(r"Finished a send batch: .* total_s=([\d.]+) render_s=([\d.]+) "
                          r"esp_s=([\d.]+) database_s=([\d.]+)", text)
     sums = [sum(float(b[i]) for b in batches) for i in range(4)]
@@ -209,10 +239,14 @@ def run(subscribers: int, papers: int, processes: int) -> dict:
     return {"subscribers": subscribers, "load_s": load_s, "wall": wall, "counts": counts,
             "esp_accepted": stats["accepted"], "match_s": sum(float(m) for m, _ in builds),
             "write_s": sum(float(w) for _, w in builds), "render_s": sums[1], "esp_s": sums[2],
-            "db_s": sums[3], "memory": memory, "cpu": cpu, "queries": queries}
+            "db_s": sums[3], "memory": memory, "cpu": cpu, "queries": queries, "teams": teams,
+            "team_match_s": sum(float(m) for m, _ in team_builds),
+            "team_write_s": sum(float(w) for _, w in team_builds),
+            "team_counts": dict(Delivery.objects.filter(edition=now.date(), team__isnull=False)
+                                .order_by().values_list("status").annotate(n=Count("pk")))}
 
 
-def run_build(subscribers: int, papers: int, processes: int) -> dict:
+def run_build(subscribers: int, papers: int, processes: int, teams: int = 0) -> dict:
     """The build step alone: the tick's shards (computed here, as the tick computes them)
     built by the worker without queueing sends, timed until every row is written."""
     import redis
@@ -221,11 +255,11 @@ def run_build(subscribers: int, papers: int, processes: int) -> dict:
     from django.utils import timezone
 
     from digest.models import Delivery, DeliveryItem
-    from digest.tasks import build_shards
+    from digest.tasks import build_shards, team_builds
 
     now = timezone.now()
     started = time.perf_counter()
-    load(subscribers, papers, now)
+    load(subscribers, papers, now, teams)
     load_s = time.perf_counter() - started
     redis.Redis.from_url(REDIS).flushdb()
     env = {**os.environ, **ENV}
@@ -237,10 +271,11 @@ def run_build(subscribers: int, papers: int, processes: int) -> dict:
         time.sleep(4)  # worker up
         started, postgres_before = time.perf_counter(), postgres_cpu_seconds()
         shards, readers = build_shards(now=now, send=False)
+        shards += team_builds(now=now, send=False)
         tick_s = time.perf_counter() - started
         group(shards).apply_async(queue="bench")
         edition = Delivery.objects.filter(edition=now.date())
-        while edition.count() < readers:
+        while edition.count() < readers + teams:
             time.sleep(1)
             if time.perf_counter() - started > 3600:
                 raise RuntimeError(f"not built after an hour: {edition.count()} rows")
@@ -253,14 +288,18 @@ def run_build(subscribers: int, papers: int, processes: int) -> dict:
     finally:
         worker.terminate()
         worker.wait(60)
-    builds = re.findall(r"Built deliveries: .* match_s=([\d.]+) write_s=([\d.]+)",
-                        log_path.read_text())
+    text = log_path.read_text()
+    builds = re.findall(r"Built deliveries: .* match_s=([\d.]+) write_s=([\d.]+)", text)
+    team_builds = re.findall(r"Built team deliveries: .* match_s=([\d.]+) write_s=([\d.]+)",
+                             text)
     counts = dict(edition.order_by().values_list("status").annotate(n=Count("pk")))
     return {"subscribers": subscribers, "load_s": load_s, "tick_s": tick_s, "wall": wall,
             "shards": len(shards), "counts": counts,
             "items": DeliveryItem.objects.filter(delivery__edition=now.date()).count(),
             "match_s": sum(float(m) for m, _ in builds),
-            "write_s": sum(float(w) for _, w in builds), "memory": memory, "cpu": cpu}
+            "write_s": sum(float(w) for _, w in builds), "memory": memory, "cpu": cpu,
+            "teams": teams, "team_match_s": sum(float(m) for m, _ in team_builds),
+            "team_write_s": sum(float(w) for _, w in team_builds)}
 
 
 def queries_per_digest(now, sample: int = 300) -> float:
@@ -300,6 +339,15 @@ def processes_print(row: dict, after_cpu: str = "") -> None:
           + after_cpu, flush=True)
 
 
+def teams_print(row: dict) -> None:
+    """What the teams added: their rows, and the seconds their build tasks took."""
+    if row["teams"]:
+        rows = f"; rows {row['team_counts']}" if "team_counts" in row else ""
+        print(f"  teams: {row['teams']:,} of {TEAM_SIZE} members{rows}; their build: match "
+              f"{row['team_match_s']:.1f} s, write {row['team_write_s']:.1f} s (included in "
+              f"the wall time above)", flush=True)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscribers", type=int, nargs="+", default=[10_000, 100_000])
@@ -307,6 +355,9 @@ def main(argv=None) -> int:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--build-only", type=int, nargs="*", default=[], metavar="N",
                         help="also these reader counts, through the build step only")
+    parser.add_argument("--teams", type=int, default=0, metavar="T",
+                        help=f"also T team digests of {TEAM_SIZE} members drawn from the "
+                             f"readers, due at the same hour (each run)")
     args = parser.parse_args(argv)
     os.environ.update(ENV)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -320,7 +371,7 @@ def main(argv=None) -> int:
           flush=True)
     rows = []
     for subscribers in args.subscribers:
-        row = run(subscribers, args.papers, args.processes)
+        row = run(subscribers, args.papers, args.processes, args.teams)
         rows.append(row)
         sent = row["counts"].get("sent", 0)
         print(f"\nN = {subscribers:,}: loaded in {row['load_s']:.1f} s; rows {row['counts']}; "
@@ -336,6 +387,7 @@ def main(argv=None) -> int:
                              f"ms per digest")
         print(f"  SQL queries per digest (build and send, 300 in-process): "
               f"{row['queries']:.1f}", flush=True)
+        teams_print(row)
     if len(rows) > 1:
         first, last = rows[0], rows[-1]
         cost = [r["wall"] / max(r["counts"].get("sent", 1), 1) for r in (first, last)]
@@ -344,7 +396,7 @@ def main(argv=None) -> int:
     from django.conf import settings
 
     for subscribers in args.build_only:
-        row = run_build(subscribers, args.papers, args.processes)
+        row = run_build(subscribers, args.papers, args.processes, args.teams)
         written = sum(row["counts"].values())
         print(f"\nN = {subscribers:,}, the build step only (rows written, no sends queued): "
               f"loaded in {row['load_s']:.0f} s; rows {row['counts']}, {row['items']:,} "
@@ -356,6 +408,7 @@ def main(argv=None) -> int:
               f"{written / row['wall']:,.0f} rows/s ({row['items'] / row['wall']:,.0f} "
               f"papers/s); match {row['match_s']:.1f} s, write {row['write_s']:.1f} s "
               f"(summed over the build tasks)", flush=True)
+        teams_print(row)
         processes_print(row)
     print(f"\n{load_average()}")
     return 0

@@ -110,24 +110,33 @@ def deliveries_build(*, edition: date, subscribers: QuerySet[Subscriber],
     return built
 
 
-@transaction.atomic
 def _write(edition: date, frequency: str, matches: Matches) -> Built:
     chosen = items_with_learning(matches, edition=edition)
-    # Updates on followed papers are news too: a reader with updates and no papers gets a
-    # short digest.
-    updates = updates_due(subscriber_ids=list(chosen))
+    return deliveries_write(edition=edition, frequency=frequency, chosen=chosen,
+                            updates=updates_due(subscriber_ids=list(chosen)))
+
+
+@transaction.atomic
+def deliveries_write(*, edition: date, frequency: str, chosen: dict[int, list[tuple[int, str]]],
+                     to: str = "subscriber", empty: str = NO_MATCHES,
+                     updates: dict[int, list[int]] | None = None) -> Built:
+    """One row per key of `chosen` (a subscriber's id, or a team's with to="team") with
+    its (paper key, why as JSON) items; `empty` says why a row without papers is skipped.
+    `updates`: readers' untold events on papers they follow (digest.follow.updates), news
+    too: a reader with updates and no papers gets a short digest."""
+    updates = updates or {}
     news = {key: bool(papers) or key in updates for key, papers in chosen.items()}
     Delivery.objects.bulk_create(
-        [Delivery(subscriber_id=key, edition=edition, frequency=frequency,
+        [Delivery(**{f"{to}_id": key}, edition=edition, frequency=frequency,
                   status=Delivery.Status.PENDING if news[key] else Delivery.Status.SKIPPED,
-                  reason="" if news[key] else NO_MATCHES)
+                  reason="" if news[key] else empty)
          for key in chosen],
         ignore_conflicts=True,  # another tick got there first: its row stands
     )
-    rows = Delivery.objects.filter(edition=edition, subscriber_id__in=list(chosen),
+    rows = Delivery.objects.filter(edition=edition, **{f"{to}_id__in": list(chosen)},
                                    status=Delivery.Status.PENDING, items__isnull=True,
                                    updates__isnull=True)
-    delivery_of = dict(rows.values_list("subscriber_id", "pk"))
+    delivery_of = dict(rows.values_list(f"{to}_id", "pk"))
     _items_insert([
         (delivery_of[key], paper_key, rank, matched)
         for key, papers in chosen.items() if key in delivery_of

@@ -147,17 +147,17 @@ class DeliveryItemInline(admin.TabularInline):
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ["edition", "subscriber", "status", "papers_count", "sent_at",
+    list_display = ["edition", "subscriber", "team", "status", "papers_count", "sent_at",
                     "short_reason"]
     list_filter = ["status", "frequency", "edition"]
-    search_fields = ["subscriber__email", "esp_message_id"]
-    list_select_related = ["subscriber"]
+    search_fields = ["subscriber__email", "team__address", "esp_message_id"]
+    list_select_related = ["subscriber", "team"]
     show_full_result_count = False
     inlines = [DeliveryItemInline]
     actions = ["retry_failed"]
-    readonly_fields = ["subscriber", "edition", "frequency", "status", "reason", "esp_message_id",
-                       "attempts", "maybe_sent", "created_at", "claimed_at", "sent_at",
-                       "updated_at"]
+    readonly_fields = ["subscriber", "team", "edition", "frequency", "status", "reason",
+                       "esp_message_id", "attempts", "maybe_sent", "created_at", "claimed_at",
+                       "sent_at", "updated_at"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(papers_total=Count("items"))

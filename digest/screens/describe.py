@@ -3,6 +3,7 @@ paper went into a digest."""
 
 from pathlib import PurePath
 
+from digest.deliver.why import readable_line
 from digest.models import IngestRun
 
 FILES_NAMED = 3  # file names an ingest run's description lists before "and N more"
@@ -28,8 +29,9 @@ def ingest_request_text(run: IngestRun) -> str:
 
 
 def reasons_text(matched: object) -> str:
-    """Why a paper went into a digest, for an operator: each interest line as the reader
-    wrote it with the words it found, or what a recommendation was close to."""
+    """Why a paper went into a digest, for an operator: each interest line read as a phrase
+    (as the reader's mail says it) with the words it found, or what a recommendation was
+    close to."""
     told = []
     for reason in matched if isinstance(matched, list) else [matched]:
         if not isinstance(reason, dict):
@@ -40,5 +42,6 @@ def reasons_text(matched: object) -> str:
                         else "recommended")
         else:
             words = ", ".join(reason.get("words") or [])
-            told.append(f"{reason.get('line', '?')}" + (f" (matched {words})" if words else ""))
+            line = readable_line(reason["line"]) if reason.get("line") else "?"
+            told.append(line + (f" (matched {words})" if words else ""))
     return "; ".join(told) or "–"

@@ -16,6 +16,7 @@ from digest.deliver.render import VIEW_SALT, Renderer, digest_for_browser
 from digest.follow.updates import delivery_updates
 from digest.models import Delivery
 from digest.screens.live_preview import preview_for
+from digest.teams.mail import team_digest_for_browser
 from subscriptions.private_pages import token_page
 from subscriptions.visitors import ip_key
 
@@ -45,9 +46,15 @@ def digest_view(request, token: str):
         key = uuid.UUID(signing.Signer(salt=VIEW_SALT).unsign(token))
     except (signing.BadSignature, ValueError):
         return render(request, "subscriptions/bad_link.html", {"reason": "invalid"}, status=400)
-    delivery = Delivery.objects.select_related("subscriber").filter(key=key).first()
+    delivery = Delivery.objects.select_related("subscriber", "team").filter(key=key).first()
     if delivery is None:
         return render(request, "subscriptions/bad_link.html", {"reason": "invalid"}, status=400)
+    if delivery.team_id:  # a team's digest (digest.teams.mail)
+        digest = team_digest_for_browser(team=delivery.team, edition=delivery.edition,
+                                         items=delivery_items([delivery.pk])[delivery.pk],
+                                         browser_url=request.build_absolute_uri(),
+                                         frequency=delivery.frequency)
+        return HttpResponse(digest.html)
     digest = digest_for_browser(renderer=Renderer(), subscriber=delivery.subscriber,
                                 edition=delivery.edition,
                                 items=delivery_items([delivery.pk])[delivery.pk],

@@ -25,6 +25,7 @@ TOKEN = "eyJzIjoiYWRhIn0:1vQ3zX:AbCdEf-GhIjKl_MnOpQr"
     (f"POST /u/{TOKEN}/?x=1 HTTP/1.1", "POST /u/<redacted>/?x=1 HTTP/1.1"),
     (f"https://paperboy.example.org/d/{TOKEN}/", "https://paperboy.example.org/d/<redacted>/"),
     (f"POST /v/{TOKEN}/ HTTP/1.1", "POST /v/<redacted>/ HTTP/1.1"),
+    (f"POST /team-u/{TOKEN}/ HTTP/1.1", "POST /team-u/<redacted>/ HTTP/1.1"),
     (f"GET /feeds/{TOKEN}.atom HTTP/1.1", "GET /feeds/<redacted> HTTP/1.1"),
     (f"Bad Request: /manage/{TOKEN}/", "Bad Request: /manage/<redacted>/"),
     (f"/manage/{TOKEN}", "/manage/<redacted>"),
@@ -46,7 +47,7 @@ def test_every_route_that_takes_a_token_is_redacted():
                 yield prefix + str(pattern.pattern)
 
     with_token = [route for route in routes(get_resolver()) if "<str:token>" in route]
-    assert len(with_token) == 7  # my-data.json sits under manage/
+    assert len(with_token) == 12  # my-data.json and a reader's teams sit under manage/
     for route in with_token:
         assert text_redact("/" + route.replace("<str:token>", TOKEN)) != "/" + route.replace(
             "<str:token>", TOKEN), route

@@ -5,7 +5,15 @@ the fields it relies on (`SubscriberFactory(email="ada@example.org", status="bou
 import factory
 from django.utils import timezone
 
-from subscriptions.models import HistoryEntry, MailEvent, SignupRequest, Subscriber, Topic
+from subscriptions.models import (
+    HistoryEntry,
+    MailEvent,
+    SignupRequest,
+    Subscriber,
+    Team,
+    TeamMember,
+    Topic,
+)
 
 
 class TopicFactory(factory.django.DjangoModelFactory):
@@ -66,3 +74,27 @@ class MailEventFactory(factory.django.DjangoModelFactory):
 
     event_id = factory.Sequence(lambda n: f"pm:{n}")
     event_type = "bounced"
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    """A team whose address confirmed, sending at 08:00 UTC."""
+
+    class Meta:
+        model = Team
+
+    name = factory.Sequence(lambda n: f"Lab {n}")
+    address = factory.Sequence(lambda n: f"lab{n}@lists.example.org")
+    status = Team.Status.ACTIVE
+
+
+class TeamMemberFactory(factory.django.DjangoModelFactory):
+    """A reader who accepted a team's invitation."""
+
+    class Meta:
+        model = TeamMember
+
+    team = factory.SubFactory(TeamFactory)
+    subscriber = factory.SubFactory(SubscriberFactory)
+    email = factory.LazyAttribute(lambda member: member.subscriber.email)
+    invited_at = factory.LazyFunction(timezone.now)
+    confirmed_at = factory.LazyFunction(timezone.now)

@@ -20,18 +20,20 @@ LAYERS = [
                     "digest.match.stored", "digest.match.readers", "digest.match.matching",
                     "digest.learn.embedding", "digest.learn.text_features",
                     "digest.learn.profiles", "digest.learn.ranking", "digest.learn.scoring",
-                    "subscriptions.seeds"]),
+                    "subscriptions.seeds", "digest.teams.coverage"]),
     ("records", ["subscriptions.models", "digest.models"]),
     ("readers' services", ["subscriptions"]),
     ("follows", ["digest.follow"]),
     ("ingest", ["digest.ingest"]),
     ("match's reads", ["digest.match"]),
     ("learn", ["digest.learn"]),
-    ("editions", ["digest.editions"]),
-    ("deliver", ["digest.deliver"]),
+    ("editions", ["digest.editions", "digest.teams"]),
+    ("deliver", ["digest.deliver", "digest.teams.mail"]),
     ("screens and entry points", ["digest.screens", "digest.tasks", "digest.management",
                                   "digest.apps", "subscriptions.admin", "subscriptions.views",
                                   "subscriptions.urls", "subscriptions.webhook_urls",
+                                  "subscriptions.teams.views", "subscriptions.teams.urls",
+                                  "subscriptions.teams.admin",
                                   "subscriptions.management", "subscriptions.apps", "config"]),
     ("developers' tools", ["digest.devtools"]),
 ]
@@ -42,7 +44,7 @@ PURE = ["subscriptions.filters", "digest.ingest.sources", "digest.match.topk",
         "digest.match.stored", "digest.match.readers", "digest.match.matching",
         "digest.learn.embedding", "digest.learn.text_features", "digest.learn.profiles",
         "digest.learn.ranking", "digest.learn.scoring", "subscriptions.seeds",
-        "digest.backoff", "digest.memo"]
+        "digest.backoff", "digest.memo", "digest.teams.coverage"]
 IMPURE = ("django.conf", "django.db", ".models")
 
 

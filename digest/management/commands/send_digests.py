@@ -17,6 +17,8 @@ from digest.editions.sizes import digest_sizes
 from digest.management.commands.ingest import parse_date
 from digest.models import Delivery
 from digest.tasks import retry_later
+from digest.teams.build import team_deliveries_build
+from digest.teams.due import teams_due
 from subscriptions.models import Subscriber, email_normalize
 
 
@@ -71,6 +73,11 @@ class Command(BaseCommand):
             if email:
                 waiting = waiting.filter(subscriber__email=email_normalize(email))
             ids += sorted(set(built.to_send) | set(waiting.values_list("pk", flat=True)))
+        if not email:  # and the teams' digests (digest.teams)
+            for edition, teams in teams_due(day=day, now=timezone.now()):
+                built = team_deliveries_build(edition=edition, teams=teams)
+                skipped += built.skipped
+                ids += built.to_send
         with tqdm(total=len(ids), unit="digest", disable=None) as bar:
             counts = deliveries_send(ids, on_transient=retry_later, progress=bar.update)
         self.stdout.write(self.summary(editions, counts, skipped))

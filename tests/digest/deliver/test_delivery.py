@@ -6,9 +6,11 @@ from email import policy
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils.html import escape
 
 from digest.deliver.render import MAX_HTML_BYTES, Renderer, view_token
 from digest.editions.build import deliveries_build
@@ -190,7 +192,15 @@ def test_view_in_browser_shows_the_digest_and_refuses_a_forged_link(readers, cli
     assert token.split(":")[0] == delivery.key.hex  # a random key, not the database id
     page = client.get(reverse("digest-view", args=[token]))
     assert page.status_code == 200
-    assert "Sparse Autoencoders Find Shared Features" in visible(page.content.decode())
+    html = page.content.decode()
+    assert "Sparse Autoencoders Find Shared Features" in visible(html)
+    # A page of the site: the mail's subject as its title, the icon, the site's links.
+    [message] = [m for m in mail.outbox if m.to == ["ada@example.org"]]
+    assert f"<title>{escape(message.subject)} · Paperboy</title>" in html
+    site = settings.SITE_URL
+    assert f'rel="icon" href="{site}/favicon.svg"' in html
+    assert f'href="{site}/archive/">Archive</a>' in html
+    assert client.get("/favicon.svg").status_code == 200
     forged = client.get(reverse("digest-view", args=[tamper(token)]))
     assert forged.status_code == 400
 

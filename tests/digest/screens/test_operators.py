@@ -4,6 +4,7 @@ every list, change page and action, through the same services as the tasks."""
 import csv
 import datetime
 import io
+import re
 import zoneinfo
 from io import StringIO
 
@@ -196,8 +197,18 @@ def test_subscribers_are_found_by_email_and_filtered(staff_client, world):
 def test_the_subscriber_page_shows_filters_deliveries_and_events(staff_client, world):
     page = staff_client.get(change(world["first"])).content.decode()
     assert "mailbox full" in page
-    assert f"<td>{world['edition']:%Y-%m-%d}</td><td>Sent</td><td>1 papers</td>" in page
+    assert f"<td>{world['edition']:%a %-d %b %Y}</td><td>Sent</td><td>1 paper</td>" in page
     assert "sparse autoencoder" in page or "speech" in page
+
+
+def test_the_subscriber_page_lists_the_latest_deliveries_first(staff_client, world):
+    reader = world["first"]
+    for days in range(1, 13):
+        DeliveryFactory(subscriber=reader, edition=world["edition"] + datetime.timedelta(days))
+    page = staff_client.get(change(reader)).content.decode()
+    shown = re.findall(r"<td>(\w{3} \d+ \w{3} \d{4})</td><td>", page)
+    newest = [world["edition"] + datetime.timedelta(days) for days in range(12, 2, -1)]
+    assert shown == [f"{day:%a %-d %b %Y}" for day in newest]
 
 
 def test_editing_interests_goes_through_the_real_parser(staff_client, world):

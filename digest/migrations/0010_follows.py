@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('digest', '0008_delivery_item_without_second_delivery_index'),
-        ('subscriptions', '0011_subscriber_follow_updates'),
+        ('digest', '0009_delivery_team'),
+        ('subscriptions', '0012_subscriber_follow_updates'),
     ]
 
     operations = [

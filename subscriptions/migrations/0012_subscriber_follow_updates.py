@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('subscriptions', '0010_reader_description_and_seeds'),
+        ('subscriptions', '0011_teams'),
     ]
 
     operations = [
