@@ -18,30 +18,45 @@ FIELDS = {TITLE: (ANY, "title"), SUMMARY: (ANY,)}  # the line fields each text a
 def marked(text: str, lines: tuple[str, ...], *, field: str) -> tuple[tuple[str, bool], ...]:
     """`text` as (piece, marked) pieces that join back into it; marked words next to each
     other (a phrase, `GPT-4`) are one piece."""
-    words = list(WORD.finditer(text))
-    tokens = [_token(found.group()) for found in words]
-    hit = [False] * len(words)
-    for line in lines:
-        try:
-            terms = parse_line(line).positives
-        except FilterError:
-            continue
-        for term in terms:
-            if term.field not in FIELDS[field] or not term.slots:
-                continue
-            for start in phrase_starts(tokens, term.slots):
-                hit[start:start + len(term.slots)] = [True] * len(term.slots)
+    words, _ = _words(text)
+    hits = set().union(*(_line_hits(text, line, field) for line in lines))
     pieces: list[tuple[str, bool]] = []
     end = 0
-    for found, is_hit in zip(words, hit, strict=True):
-        between = text[end:found.start()]
+    for n, (start, stop, word) in enumerate(words):
+        between, is_hit = text[end:start], n in hits
         if is_hit and pieces and pieces[-1][1] and between in JOINERS:
-            pieces[-1] = (pieces[-1][0] + between + found.group(), True)  # one phrase: GPT-4
+            pieces[-1] = (pieces[-1][0] + between + word, True)  # one phrase: GPT-4
         else:
-            pieces += [(between, False), (found.group(), is_hit)]
-        end = found.end()
+            pieces += [(between, False), (word, is_hit)]
+        end = stop
     pieces.append((text[end:], False))
     return tuple(_joined(pieces))
+
+
+@lru_cache(maxsize=4096)
+def _words(text: str) -> tuple[tuple[tuple[int, int, str], ...], tuple[tuple[str, str], ...]]:
+    """The text's words (start, end, word) and their tokens as the matcher sees them."""
+    words = tuple((found.start(), found.end(), found.group()) for found in WORD.finditer(text))
+    return words, tuple(_token(word) for _, _, word in words)
+
+
+# One line against one text, kept: a digest's lines come in many combinations (a reader's
+# matched lines), but each (paper, line) pair recurs across thousands of readers.
+@lru_cache(maxsize=65536)
+def _line_hits(text: str, line: str, field: str) -> frozenset[int]:
+    """The positions of the text's words that the line's positive terms find."""
+    try:
+        terms = parse_line(line).positives
+    except FilterError:
+        return frozenset()
+    _, tokens = _words(text)
+    hits: set[int] = set()
+    for term in terms:
+        if term.field not in FIELDS[field] or not term.slots:
+            continue
+        for start in phrase_starts(list(tokens), term.slots):
+            hits.update(range(start, start + len(term.slots)))
+    return frozenset(hits)
 
 
 def _token(word: str) -> tuple[str, str]:

@@ -2,13 +2,16 @@
 dispatch tick through a real Celery worker (2 processes) on Redis into the fake ESP.
 
     python -m digest.devtools.bench_daily --subscribers 10000 100000 [--teams 1000]
+        [--follows 10000] [--build-only 1000000]
 
 Prints, per N: digests sent, wall time, digests per second, seconds per stage (match and
 build rows in the tick; render, ESP and database summed over the sending processes), peak
 memory and CPU seconds of each process (and of PostgreSQL), and SQL queries
 per digest (counted in-process on a sample). With --teams T, T team digests (5 members each,
 drawn from the synthetic readers, due at the same hour) are built and sent beside the
-readers' digests, and their build's seconds printed apart.
+readers' digests, and their build's seconds printed apart. With --follows F, F older papers
+are each followed by a reader and changed since, so F digests open with an update. With
+--build-only N, N readers go through the build step alone (rows written, no sends).
 Uses the database paperboy_bench (recreated) and Redis database 4 (flushed).
 """
 
@@ -50,9 +53,11 @@ def recreate_database(database: str = DATABASE, env: dict[str, str] = ENV) -> No
                    cwd=ROOT, env={**os.environ, **env}, check=True)
 
 
-def load(subscribers: int, papers: int, now: datetime.datetime, teams: int = 0) -> None:
-    """The edition's papers (featured yesterday), N readers due at this hour, and `teams`
-    teams of TEAM_SIZE of them, due at this hour too."""
+def load(subscribers: int, papers: int, now: datetime.datetime, teams: int = 0,
+         follows: int = 0) -> None:
+    """The edition's papers (featured yesterday), N readers due at this hour, `teams` teams
+    of TEAM_SIZE of them, due at this hour too, and `follows` older papers each followed by
+    one of the readers, with a change to tell them."""
     from django.db import connection
 
     from digest.devtools import synthetic
@@ -80,11 +85,35 @@ def load(subscribers: int, papers: int, now: datetime.datetime, teams: int = 0) 
         for r in readers], batch_size=5000)
     readers_topics_store(readers, rng=rng, slugs=slugs)
     teams_store(teams, now=now, rng=rng)
+    follows_store(follows, now=now, rng=rng)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # fresh statistics, as a production database has
 
 
 TEAM_SIZE = 5
+
+
+def follows_store(count: int, *, now: datetime.datetime, rng: random.Random) -> None:
+    """`count` papers of two weeks ago (outside the edition), each followed by a random reader
+    since a week ago and, since then, past 10 upvotes: an update to tell in the digest."""
+    from digest.models import Follow, Paper, PaperEvent
+    from subscriptions.models import Subscriber
+
+    if not count:
+        return
+    old = now.date() - datetime.timedelta(days=14)
+    papers = Paper.objects.bulk_create([
+        Paper(arxiv_id=f"2610.{n:05d}", title=f"An older paper {n}", abstract="Followed.",
+              upvotes=12, featured_on=old) for n in range(count)], batch_size=5000)
+    readers = list(Subscriber.objects.values_list("pk", flat=True))
+    week_ago = now - datetime.timedelta(days=7)
+    Follow.objects.bulk_create([Follow(subscriber_id=rng.choice(readers), paper=paper,
+                                       followed_at=week_ago) for paper in papers],
+                               batch_size=5000)
+    PaperEvent.objects.bulk_create([
+        PaperEvent(paper=paper, kind=PaperEvent.Kind.UPVOTES, value="10",
+                   noticed_at=now - datetime.timedelta(days=1)) for paper in papers],
+        batch_size=5000)
 
 
 def teams_store(count: int, *, now: datetime.datetime, rng: random.Random) -> None:
@@ -177,7 +206,8 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def run(subscribers: int, papers: int, processes: int, teams: int = 0) -> dict:
+def run(subscribers: int, papers: int, processes: int, teams: int = 0,
+        follows: int = 0) -> dict:
     import httpx
     import redis
     from celery import Celery
@@ -188,7 +218,7 @@ def run(subscribers: int, papers: int, processes: int, teams: int = 0) -> dict:
 
     now = timezone.now()
     started = time.perf_counter()
-    load(subscribers, papers, now, teams)
+    load(subscribers, papers, now, teams, follows)
     load_s = time.perf_counter() - started
     queries = queries_per_digest(now)
     redis.Redis.from_url(REDIS).flushdb()
@@ -240,13 +270,15 @@ def run(subscribers: int, papers: int, processes: int, teams: int = 0) -> dict:
             "esp_accepted": stats["accepted"], "match_s": sum(float(m) for m, _ in builds),
             "write_s": sum(float(w) for _, w in builds), "render_s": sums[1], "esp_s": sums[2],
             "db_s": sums[3], "memory": memory, "cpu": cpu, "queries": queries, "teams": teams,
+            "follows": follows, "told": updates_told(),
             "team_match_s": sum(float(m) for m, _ in team_builds),
             "team_write_s": sum(float(w) for _, w in team_builds),
             "team_counts": dict(Delivery.objects.filter(edition=now.date(), team__isnull=False)
                                 .order_by().values_list("status").annotate(n=Count("pk")))}
 
 
-def run_build(subscribers: int, papers: int, processes: int, teams: int = 0) -> dict:
+def run_build(subscribers: int, papers: int, processes: int, teams: int = 0,
+              follows: int = 0) -> dict:
     """The build step alone: the tick's shards (computed here, as the tick computes them)
     built by the worker without queueing sends, timed until every row is written."""
     import redis
@@ -259,7 +291,7 @@ def run_build(subscribers: int, papers: int, processes: int, teams: int = 0) -> 
 
     now = timezone.now()
     started = time.perf_counter()
-    load(subscribers, papers, now, teams)
+    load(subscribers, papers, now, teams, follows)
     load_s = time.perf_counter() - started
     redis.Redis.from_url(REDIS).flushdb()
     env = {**os.environ, **ENV}
@@ -299,6 +331,7 @@ def run_build(subscribers: int, papers: int, processes: int, teams: int = 0) -> 
             "match_s": sum(float(m) for m, _ in builds),
             "write_s": sum(float(w) for _, w in builds), "memory": memory, "cpu": cpu,
             "teams": teams, "team_match_s": sum(float(m) for m, _ in team_builds),
+            "follows": follows, "told": updates_told(),
             "team_write_s": sum(float(w) for _, w in team_builds)}
 
 
@@ -339,8 +372,18 @@ def processes_print(row: dict, after_cpu: str = "") -> None:
           + after_cpu, flush=True)
 
 
+def updates_told() -> int:
+    from digest.models import FollowUpdate
+
+    return FollowUpdate.objects.count()
+
+
 def teams_print(row: dict) -> None:
-    """What the teams added: their rows, and the seconds their build tasks took."""
+    """What the teams and followed papers added: the teams' rows and the seconds their build
+    tasks took; the updates told."""
+    if row["follows"]:
+        print(f"  followed papers: {row['follows']:,}, each with a change; updates told in "
+              f"the digests: {row['told']:,}", flush=True)
     if row["teams"]:
         rows = f"; rows {row['team_counts']}" if "team_counts" in row else ""
         print(f"  teams: {row['teams']:,} of {TEAM_SIZE} members{rows}; their build: match "
@@ -358,6 +401,9 @@ def main(argv=None) -> int:
     parser.add_argument("--teams", type=int, default=0, metavar="T",
                         help=f"also T team digests of {TEAM_SIZE} members drawn from the "
                              f"readers, due at the same hour (each run)")
+    parser.add_argument("--follows", type=int, default=0, metavar="F",
+                        help="also F older papers, each followed by a reader and changed "
+                             "since (an update for their digest; each run)")
     args = parser.parse_args(argv)
     os.environ.update(ENV)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -371,7 +417,7 @@ def main(argv=None) -> int:
           flush=True)
     rows = []
     for subscribers in args.subscribers:
-        row = run(subscribers, args.papers, args.processes, args.teams)
+        row = run(subscribers, args.papers, args.processes, args.teams, args.follows)
         rows.append(row)
         sent = row["counts"].get("sent", 0)
         print(f"\nN = {subscribers:,}: loaded in {row['load_s']:.1f} s; rows {row['counts']}; "
@@ -396,7 +442,8 @@ def main(argv=None) -> int:
     from django.conf import settings
 
     for subscribers in args.build_only:
-        row = run_build(subscribers, args.papers, args.processes, args.teams)
+        row = run_build(subscribers, args.papers, args.processes, args.teams,
+                        args.follows)
         written = sum(row["counts"].values())
         print(f"\nN = {subscribers:,}, the build step only (rows written, no sends queued): "
               f"loaded in {row['load_s']:.0f} s; rows {row['counts']}, {row['items']:,} "
