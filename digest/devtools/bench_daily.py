@@ -258,9 +258,7 @@ def run(subscribers: int, papers: int, processes: int, teams: int = 0,
         esp.terminate()
         esp.wait(10)
     text = log_path.read_text()
-    builds = re.findall(r"Built deliveries: .* match_s=([\d.]+) write_s=([\d.]+)", text)
-    team_builds = re.findall(r"Built team deliveries: .* match_s=([\d.]+) write_s=([\d.]+)",
-                             text)
+    builds, team_builds = build_timings(text)
     batches = re.findall(r"Finished a send batch: .* total_s=([\d.]+) render_s=([\d.]+) "
                          r"esp_s=([\d.]+) database_s=([\d.]+)", text)
     sums = [sum(float(b[i]) for b in batches) for i in range(4)]
@@ -320,10 +318,7 @@ def run_build(subscribers: int, papers: int, processes: int, teams: int = 0,
     finally:
         worker.terminate()
         worker.wait(60)
-    text = log_path.read_text()
-    builds = re.findall(r"Built deliveries: .* match_s=([\d.]+) write_s=([\d.]+)", text)
-    team_builds = re.findall(r"Built team deliveries: .* match_s=([\d.]+) write_s=([\d.]+)",
-                             text)
+    builds, team_builds = build_timings(log_path.read_text())
     counts = dict(edition.order_by().values_list("status").annotate(n=Count("pk")))
     return {"subscribers": subscribers, "load_s": load_s, "tick_s": tick_s, "wall": wall,
             "shards": len(shards), "counts": counts,
@@ -370,6 +365,13 @@ def processes_print(row: dict, after_cpu: str = "") -> None:
                                          for name, mb in row["memory"].items()), flush=True)
     print("  CPU seconds: " + ", ".join(f"{name} {s:.1f}" for name, s in row["cpu"].items())
           + after_cpu, flush=True)
+
+
+def build_timings(log: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(match_s, write_s) of each readers' build task and each teams' one, from the worker's
+    log."""
+    return (re.findall(r"Built deliveries: .* match_s=([\d.]+) write_s=([\d.]+)", log),
+            re.findall(r"Built team deliveries: .* match_s=([\d.]+) write_s=([\d.]+)", log))
 
 
 def updates_told() -> int:
