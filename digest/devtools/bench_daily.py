@@ -198,6 +198,18 @@ def esp_command(port: int, *options: str) -> list[str]:
             *options]
 
 
+def worker_usage(pid: int, *, main: str | None,
+                 child: str) -> tuple[dict[str, float], dict[str, float]]:
+    """Peak memory (MB) and CPU seconds of a Celery worker's processes, named `main` (left
+    out when None) and `child` 1, 2, ..."""
+    memory = {main: peak_mb(pid)} if main else {}
+    cpu = {main: cpu_seconds(pid)} if main else {}
+    for n, process in enumerate(children(pid), start=1):
+        memory[f"{child} {n}"] = peak_mb(process)
+        cpu[f"{child} {n}"] = cpu_seconds(process)
+    return memory, cpu
+
+
 def children(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").iterdir():
@@ -243,11 +255,7 @@ def run(subscribers: int, papers: int, processes: int, teams: int = 0,
             if time.perf_counter() - started > 1800:
                 raise RuntimeError(f"not done after 30 minutes: {total} rows, {open_rows} open")
         wall = time.perf_counter() - started
-        memory = {"worker (main)": peak_mb(worker.pid)}
-        cpu = {"worker (main)": cpu_seconds(worker.pid)}
-        for n, child in enumerate(children(worker.pid), start=1):
-            memory[f"worker process {n}"] = peak_mb(child)
-            cpu[f"worker process {n}"] = cpu_seconds(child)
+        memory, cpu = worker_usage(worker.pid, main="worker (main)", child="worker process")
         memory["fake ESP"] = peak_mb(esp.pid)
         cpu["fake ESP"] = cpu_seconds(esp.pid)
         cpu["PostgreSQL"] = postgres_cpu_seconds() - postgres_before
@@ -310,10 +318,7 @@ def run_build(subscribers: int, papers: int, processes: int, teams: int = 0,
             if time.perf_counter() - started > 3600:
                 raise RuntimeError(f"not built after an hour: {edition.count()} rows")
         wall = time.perf_counter() - started
-        memory = {f"worker process {n}": peak_mb(child)
-                  for n, child in enumerate(children(worker.pid), start=1)}
-        cpu = {f"worker process {n}": cpu_seconds(child)
-               for n, child in enumerate(children(worker.pid), start=1)}
+        memory, cpu = worker_usage(worker.pid, main=None, child="worker process")
         cpu["PostgreSQL"] = postgres_cpu_seconds() - postgres_before
     finally:
         worker.terminate()

@@ -39,11 +39,10 @@ from digest.devtools.bench_daily import (
 )
 from digest.devtools.bench_daily import (
     ROOT,
-    children,
-    cpu_seconds,
     peak_mb,
     recreate_database,
     worker_command,
+    worker_usage,
 )
 
 DATABASE = "paperboy_bench_learning"
@@ -145,11 +144,7 @@ def embedding_run(count: int, processes: int) -> dict:
                 raise RuntimeError(f"{done} of {count} papers embedded after 30 minutes")
             time.sleep(0.5)
         wall = time.perf_counter() - started
-        cpu = {"main": cpu_seconds(worker.pid)}
-        memory = {"main": peak_mb(worker.pid)}
-        for n, child in enumerate(children(worker.pid), start=1):
-            cpu[f"process {n}"] = cpu_seconds(child)
-            memory[f"process {n}"] = peak_mb(child)
+        memory, cpu = worker_usage(worker.pid, main="main", child="process")
     finally:
         worker.terminate()
         worker.wait(60)
