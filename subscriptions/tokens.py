@@ -107,18 +107,23 @@ def link(*, subscriber: Subscriber, purpose: str) -> str:
 def feed_link(*, subscriber: Subscriber) -> str:
     """The absolute URL of a reader's private Atom feed (a digest screen: its route is the
     project's, config/urls.py)."""
-    token = token_make(subscriber=subscriber, purpose=FEED)
-    return settings.SITE_URL + _feed_path().replace(PLACEHOLDER, token)
+    return link_with_token("reader-feed", token_make(subscriber=subscriber, purpose=FEED))
+
+
+def link_with_token(route: str, token: str) -> str:
+    """The absolute URL of route `route` (one token argument) for `token`: links every
+    digest carries many of (feedback on each card, the feed) use it, as reverse() costs
+    several times the signature."""
+    return settings.SITE_URL + _route_path(route).replace(PLACEHOLDER, token)
 
 
 PLACEHOLDER = "TOKEN"
 
 
 @cache
-def _feed_path() -> str:
-    """The feed's path with a placeholder for the token, resolved once per process: every
-    digest carries the link, and reverse() costs six times the signature."""
-    return reverse("reader-feed", args=[PLACEHOLDER])
+def _route_path(route: str) -> str:
+    """The route's path with a placeholder for the token, resolved once per process."""
+    return reverse(route, args=[PLACEHOLDER])
 
 
 def confirm_link(*, request: SignupRequest) -> str:

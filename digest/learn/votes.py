@@ -4,16 +4,14 @@ action and never expires; it needs no session or CSRF cookie, because the token 
 credential. Opening it records nothing (mail scanners open every link): the landing page
 POSTs the vote or the follow."""
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
 from django.core import signing
-from django.urls import reverse
 
 from digest.models import Paper, Vote
 from subscriptions.models import Subscriber
+from subscriptions.tokens import link_with_token
 
 SALT = "paperboy.digest.feedback"
 ACTIONS = {"more": Vote.Value.MORE, "less": Vote.Value.LESS}
@@ -42,18 +40,8 @@ def feedback_token(*, subscriber: Subscriber, arxiv_id: str, action: str) -> str
 
 
 def feedback_url(*, subscriber: Subscriber, arxiv_id: str, action: str) -> str:
-    token = feedback_token(subscriber=subscriber, arxiv_id=arxiv_id, action=action)
-    return settings.SITE_URL + _feedback_path().replace(PLACEHOLDER, token)
-
-
-PLACEHOLDER = "TOKEN"
-
-
-@functools.cache
-def _feedback_path() -> str:
-    """The feedback page's path with a placeholder for the token: resolved once per process,
-    not for each of the 40 links of a digest (reverse() was a fifth of sending one)."""
-    return reverse("feedback", args=[PLACEHOLDER])
+    return link_with_token("feedback", feedback_token(subscriber=subscriber, arxiv_id=arxiv_id,
+                                                      action=action))
 
 
 def feedback_read(*, token: str) -> Feedback:
